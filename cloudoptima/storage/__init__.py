@@ -1,0 +1,1 @@
+"""Storage: the DuckDB schema, its migrations and versioned workspace files."""

@@ -1,0 +1,214 @@
+"""Table definitions of a workspace database.
+
+Cost rows use FOCUS 1.2 column names plus Microsoft's ``x_`` columns, so any
+FOCUS-aware tool can read them; columns of our own start with an underscore.
+"""
+
+from __future__ import annotations
+
+# DECIMAL keeps cost sums exact to the cent and beyond, as a finance team expects;
+# 38 digits with 10 decimals hold both micro-cent unit prices and large purchases.
+MONEY = "DECIMAL(38, 10)"
+QUANTITY = "DOUBLE"
+
+# FOCUS 1.2 columns (FOCUS_Spec v1.2, specification/columns/*.md), with our SQL types.
+FOCUS_COLUMNS: dict[str, str] = {
+    "AvailabilityZone": "VARCHAR",
+    "BilledCost": MONEY,
+    "BillingAccountId": "VARCHAR",
+    "BillingAccountName": "VARCHAR",
+    "BillingAccountType": "VARCHAR",
+    "BillingCurrency": "VARCHAR",
+    "BillingPeriodEnd": "TIMESTAMP",
+    "BillingPeriodStart": "TIMESTAMP",
+    "CapacityReservationId": "VARCHAR",
+    "CapacityReservationStatus": "VARCHAR",
+    "ChargeCategory": "VARCHAR",
+    "ChargeClass": "VARCHAR",
+    "ChargeDescription": "VARCHAR",
+    "ChargeFrequency": "VARCHAR",
+    "ChargePeriodEnd": "TIMESTAMP",
+    "ChargePeriodStart": "TIMESTAMP",
+    "CommitmentDiscountCategory": "VARCHAR",
+    "CommitmentDiscountId": "VARCHAR",
+    "CommitmentDiscountName": "VARCHAR",
+    "CommitmentDiscountQuantity": QUANTITY,
+    "CommitmentDiscountStatus": "VARCHAR",
+    "CommitmentDiscountType": "VARCHAR",
+    "CommitmentDiscountUnit": "VARCHAR",
+    "ConsumedQuantity": QUANTITY,
+    "ConsumedUnit": "VARCHAR",
+    "ContractedCost": MONEY,
+    "ContractedUnitPrice": MONEY,
+    "EffectiveCost": MONEY,
+    "InvoiceId": "VARCHAR",
+    "InvoiceIssuerName": "VARCHAR",
+    "ListCost": MONEY,
+    "ListUnitPrice": MONEY,
+    "PricingCategory": "VARCHAR",
+    "PricingCurrency": "VARCHAR",
+    "PricingCurrencyContractedUnitPrice": MONEY,
+    "PricingCurrencyEffectiveCost": MONEY,
+    "PricingCurrencyListUnitPrice": MONEY,
+    "PricingQuantity": QUANTITY,
+    "PricingUnit": "VARCHAR",
+    "ProviderName": "VARCHAR",
+    "PublisherName": "VARCHAR",
+    "RegionId": "VARCHAR",
+    "RegionName": "VARCHAR",
+    "ResourceId": "VARCHAR",
+    "ResourceName": "VARCHAR",
+    "ResourceType": "VARCHAR",
+    "ServiceCategory": "VARCHAR",
+    "ServiceName": "VARCHAR",
+    "ServiceSubcategory": "VARCHAR",
+    "SkuId": "VARCHAR",
+    "SkuMeter": "VARCHAR",
+    "SkuPriceDetails": "JSON",
+    "SkuPriceId": "VARCHAR",
+    "SubAccountId": "VARCHAR",
+    "SubAccountName": "VARCHAR",
+    "SubAccountType": "VARCHAR",
+    "Tags": "JSON",
+}
+
+# Microsoft FocusCost x_ columns (finops-toolkit dataset metadata 1.0 .. 1.2).
+# Columns renamed by Microsoft (x_SkuMeterName, x_InvoiceId, x_PricingCurrency,
+# x_SkuDetails) are stored under their FOCUS 1.2 names instead.
+MICROSOFT_COLUMNS: dict[str, str] = {
+    "x_AccountId": "VARCHAR",
+    "x_AccountName": "VARCHAR",
+    "x_AccountOwnerId": "VARCHAR",
+    "x_AmortizationClass": "VARCHAR",
+    "x_BilledCostInUsd": MONEY,
+    "x_BilledUnitPrice": MONEY,
+    "x_BillingAccountId": "VARCHAR",
+    "x_BillingAccountName": "VARCHAR",
+    "x_BillingExchangeRate": QUANTITY,
+    "x_BillingExchangeRateDate": "TIMESTAMP",
+    "x_BillingProfileId": "VARCHAR",
+    "x_BillingProfileName": "VARCHAR",
+    "x_ContractedCostInUsd": MONEY,
+    "x_CostAllocationRuleName": "VARCHAR",
+    "x_CostCenter": "VARCHAR",
+    "x_CustomerId": "VARCHAR",
+    "x_CustomerName": "VARCHAR",
+    "x_EffectiveCostInUsd": MONEY,
+    "x_EffectiveUnitPrice": MONEY,
+    "x_InvoiceIssuerId": "VARCHAR",
+    "x_InvoiceSectionId": "VARCHAR",
+    "x_InvoiceSectionName": "VARCHAR",
+    "x_ListCostInUsd": MONEY,
+    "x_PartnerCreditApplied": "VARCHAR",
+    "x_PartnerCreditRate": "VARCHAR",
+    "x_PricingBlockSize": QUANTITY,
+    "x_PricingSubcategory": "VARCHAR",
+    "x_PricingUnitDescription": "VARCHAR",
+    "x_PublisherCategory": "VARCHAR",
+    "x_PublisherId": "VARCHAR",
+    "x_ResellerId": "VARCHAR",
+    "x_ResellerName": "VARCHAR",
+    "x_ResourceGroupName": "VARCHAR",
+    "x_ResourceType": "VARCHAR",
+    "x_ServiceModel": "VARCHAR",
+    "x_ServicePeriodEnd": "TIMESTAMP",
+    "x_ServicePeriodStart": "TIMESTAMP",
+    "x_SkuDescription": "VARCHAR",
+    "x_SkuIsCreditEligible": "BOOLEAN",
+    "x_SkuMeterCategory": "VARCHAR",
+    "x_SkuMeterId": "VARCHAR",
+    "x_SkuMeterSubcategory": "VARCHAR",
+    "x_SkuOfferId": "VARCHAR",
+    "x_SkuOrderId": "VARCHAR",
+    "x_SkuOrderName": "VARCHAR",
+    "x_SkuPartNumber": "VARCHAR",
+    "x_SkuPlanName": "VARCHAR",
+    "x_SkuRegion": "VARCHAR",
+    "x_SkuServiceFamily": "VARCHAR",
+    "x_SkuTerm": "VARCHAR",
+    "x_SkuTier": "VARCHAR",
+}
+
+# Our own bookkeeping columns on every cost row.
+INTERNAL_COST_COLUMNS: dict[str, str] = {
+    "_import_id": "INTEGER",
+    # 'focus' (fills both costs), 'actual' (BilledCost only), 'amortized' (EffectiveCost only)
+    "_dataset": "VARCHAR",
+}
+
+COST_COLUMNS: dict[str, str] = {**FOCUS_COLUMNS, **MICROSOFT_COLUMNS, **INTERNAL_COST_COLUMNS}
+
+# Inventory: the latest snapshot of each resource, with what the rules need extracted.
+RESOURCE_COLUMNS: dict[str, str] = {
+    "resource_id": "VARCHAR",  # lower-cased ARM id, the join key to costs and metrics
+    "name": "VARCHAR",
+    "type": "VARCHAR",  # lower-cased ARM type, e.g. microsoft.compute/disks
+    "location": "VARCHAR",
+    "resource_group": "VARCHAR",
+    "subscription_id": "VARCHAR",
+    "tenant_id": "VARCHAR",
+    "kind": "VARCHAR",
+    "sku_name": "VARCHAR",
+    "sku_tier": "VARCHAR",
+    "managed_by": "VARCHAR",
+    "tags": "JSON",
+    "properties": "JSON",  # the full properties object as delivered
+    "vm_size": "VARCHAR",
+    "power_state": "VARCHAR",  # running | stopped | deallocated | starting | ...
+    "disk_state": "VARCHAR",
+    "disk_size_gb": "DOUBLE",
+    "disk_iops": "DOUBLE",
+    "disk_mbps": "DOUBLE",
+    "disk_tier": "VARCHAR",
+    "public_ip_associated": "BOOLEAN",
+    "nic_attached": "BOOLEAN",
+    "storage_kind": "VARCHAR",
+    "access_tier": "VARCHAR",
+    "site_count": "INTEGER",
+    "backend_pool_count": "INTEGER",
+    "backend_target_count": "INTEGER",
+    "time_created": "TIMESTAMP",
+    "first_seen": "TIMESTAMP",
+    "last_seen": "TIMESTAMP",
+    "_import_id": "INTEGER",
+}
+
+METRIC_COLUMNS: dict[str, str] = {
+    "resource_id": "VARCHAR",  # lower-cased
+    "metric": "VARCHAR",  # display name, e.g. 'Percentage CPU'
+    "dimensions": "VARCHAR",  # JSON object text of split dimensions, '{}' when none
+    "timestamp": "TIMESTAMP",  # UTC start of the grain
+    "grain": "VARCHAR",  # ISO 8601 duration, e.g. PT1H
+    "unit": "VARCHAR",
+    "average": "DOUBLE",
+    "maximum": "DOUBLE",
+    "minimum": "DOUBLE",
+    "total": "DOUBLE",
+    "count": "DOUBLE",
+    "_import_id": "INTEGER",
+}
+
+IMPORT_COLUMNS: dict[str, str] = {
+    "import_id": "INTEGER",
+    "file": "VARCHAR",
+    "content_hash": "VARCHAR",
+    "kind": "VARCHAR",  # cost | inventory | metrics | reservation-recommendations
+    "format": "VARCHAR",  # e.g. focus-1.2, ea-legacy, mca, resource-graph-json
+    "version": "VARCHAR",
+    "dataset": "VARCHAR",  # focus | actual | amortized for costs
+    "rows": "BIGINT",
+    "billing_period_start": "TIMESTAMP",
+    "billing_period_end": "TIMESTAMP",
+    "scope": "VARCHAR",
+    "status": "VARCHAR",  # loaded | skipped | replaced | failed
+    "error": "VARCHAR",
+    "message": "VARCHAR",
+    "started_at": "TIMESTAMP",
+    "finished_at": "TIMESTAMP",
+}
+
+
+def create_table_sql(name: str, columns: dict[str, str]) -> str:
+    """Return the ``CREATE TABLE`` statement for ``columns``."""
+    body = ",\n  ".join(f'"{col}" {typ}' for col, typ in columns.items())
+    return f"CREATE TABLE IF NOT EXISTS {name} (\n  {body}\n)"
