@@ -1,0 +1,55 @@
+"""FOCUS exports (generic and Microsoft's FocusCost, 1.0-preview to 1.2) to workspace rows."""
+
+from __future__ import annotations
+
+from cloudoptima.ingest.sqltypes import convert
+from cloudoptima.storage.schema import COST_COLUMNS, INTERNAL_COST_COLUMNS
+
+# Microsoft renamed these between dataset versions; rows are stored under the 1.2 name.
+RENAMED = {
+    "x_skumetername": "SkuMeter",
+    "x_invoiceid": "InvoiceId",
+    "x_pricingcurrency": "PricingCurrency",
+    "x_skudetails": "SkuPriceDetails",
+    "usagequantity": "ConsumedQuantity",
+    "usageunit": "ConsumedUnit",
+    "region": "RegionName",
+    "x_ondemandcost": "ListCost",
+    "x_ondemandunitprice": "ListUnitPrice",
+}
+REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart")
+_BY_LOWER = {name.lower(): name for name in COST_COLUMNS if name not in INTERNAL_COST_COLUMNS}
+
+
+def map_columns(cells: list[str], refs: list[str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Workspace column -> (SQL ref, header text); plus the header cells that were ignored."""
+    mapped: dict[str, tuple[str, str]] = {}
+    ignored: list[str] = []
+    for cell, ref in zip(cells, refs, strict=True):
+        name = cell.replace("\ufeff", "").strip()
+        target = _BY_LOWER.get(name.lower()) or RENAMED.get(name.lower())
+        if target is None:
+            ignored.append(name)
+        elif target not in mapped or name.lower() == target.lower():
+            # the current name beats the older one when a file carries both
+            mapped[target] = (ref, name)
+    return mapped, ignored
+
+
+def focus_select(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Workspace column -> typed SQL expression for a FOCUS file."""
+    exprs: dict[str, str] = {}
+    for column, (ref, header) in mapped.items():
+        exprs[column] = convert(ref, header, COST_COLUMNS[column])
+    if "ResourceId" in exprs:
+        # Azure mixes '/resourceGroups/' and '/RESOURCEGROUPS/' casing; ids join lower-cased.
+        exprs["ResourceId"] = f"lower({exprs['ResourceId']})"
+    if "BillingCurrency" in exprs:
+        exprs["BillingCurrency"] = f"upper({exprs['BillingCurrency']})"
+    if "ChargePeriodEnd" not in exprs and "ChargePeriodStart" in exprs:
+        exprs["ChargePeriodEnd"] = f"{exprs['ChargePeriodStart']} + INTERVAL 1 DAY"
+    if "BillingPeriodStart" not in exprs and "ChargePeriodStart" in exprs:
+        exprs["BillingPeriodStart"] = f"date_trunc('month', {exprs['ChargePeriodStart']})"
+    if "BillingPeriodEnd" not in exprs and "BillingPeriodStart" in exprs:
+        exprs["BillingPeriodEnd"] = f"{exprs['BillingPeriodStart']} + INTERVAL 1 MONTH"
+    return exprs

@@ -1,0 +1,91 @@
+"""SQL expressions that convert raw text cells to typed values, or fail loudly.
+
+A bad cell aborts the statement through DuckDB's ``error()`` with a message that
+carries the column and the value, so the importer can name them (and then find
+the row) instead of silently loading a NULL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cloudoptima.storage.schema import MONEY
+
+ERROR_TAG = "cloudoptima-invalid"
+_SEP = "\u241f"  # a separator that never occurs in a CSV cell
+
+# Formats Azure uses besides ISO 8601 (which a plain cast already understands):
+# EA/MCA 'MM/dd/yyyy' (and edited 'M/d/yyyy'), 2-digit years in exchangeRateDate,
+# German portal downloads 'dd.MM.yyyy'.
+DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%d.%m.%Y")
+
+_FAILURE = re.compile(ERROR_TAG + _SEP + "(.*?)" + _SEP + "(.*?)" + _SEP + "(.*)", re.DOTALL)
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    """Quote a string literal for DuckDB."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _fail(column: str, problem: str, raw: str) -> str:
+    prefix = quote_literal(ERROR_TAG + _SEP + column + _SEP + problem + _SEP)
+    return f"error({prefix} || {raw})"
+
+
+def as_number(raw: str, column: str, sql_type: str = MONEY) -> str:
+    """Raw text -> number of ``sql_type``; non-numeric text is an error."""
+    cast = f"TRY_CAST({raw} AS {sql_type})"
+    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE coalesce({cast}, {_fail(column, 'number', raw)}) END"
+
+
+def as_timestamp(raw: str, column: str) -> str:
+    """Raw text in ISO 8601 or one of DATE_FORMATS -> naive UTC TIMESTAMP."""
+    formats = "[" + ", ".join(quote_literal(f) for f in DATE_FORMATS) + "]"
+    # Only text shaped like ISO 8601 goes to the cast, which would otherwise read
+    # '3/1/21' as the year 21.
+    iso = f"CASE WHEN substr({raw}, 5, 1) = '-' THEN TRY_CAST({raw} AS TIMESTAMPTZ)::TIMESTAMP END"
+    other = f"TRY_STRPTIME({raw}, {formats})"
+    failure = _fail(column, "date", raw)
+    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE coalesce({iso}, {other}, {failure}) END"
+
+
+def as_boolean(raw: str, column: str) -> str:
+    """Raw text ('True', 'false', '1') -> BOOLEAN."""
+    cast = f"TRY_CAST({raw} AS BOOLEAN)"
+    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE coalesce({cast}, {_fail(column, 'boolean', raw)}) END"
+
+
+def as_json_object(raw: str, column: str) -> str:
+    """Tags-like text -> JSON object; Azure's brace-less form gets its braces back."""
+    braced = f"(CASE WHEN starts_with(ltrim({raw}), '{{') THEN {raw} ELSE '{{' || {raw} || '}}' END)"
+    return (
+        f"CASE WHEN {raw} IS NULL OR trim({raw}) = '' THEN NULL "
+        f"WHEN json_valid({braced}) THEN {braced}::JSON "
+        f"ELSE {_fail(column, 'json', raw)} END"
+    )
+
+
+def convert(raw: str, column: str, sql_type: str) -> str:
+    """Dispatch on the target type of a workspace column."""
+    if sql_type.startswith("DECIMAL") or sql_type == "DOUBLE":
+        return as_number(raw, column, sql_type)
+    if sql_type == "TIMESTAMP":
+        return as_timestamp(raw, column)
+    if sql_type == "BOOLEAN":
+        return as_boolean(raw, column)
+    if sql_type == "JSON":
+        return as_json_object(raw, column)
+    return raw
+
+
+def parse_failure(message: str) -> tuple[str, str, str] | None:
+    """(column, problem, value) from a DuckDB error raised by these expressions."""
+    match = _FAILURE.search(message)
+    if not match:
+        return None
+    return match.group(1), match.group(2), match.group(3)

@@ -1,0 +1,167 @@
+"""Versioned workspace files that let readers work while an import runs.
+
+DuckDB lets one process write a database file, or many processes read it, never
+both at once. A workspace therefore keeps its data as numbered *generations*:
+``db-000007.duckdb`` plus a ``CURRENT`` file naming the live one. A writer copies
+the live generation, changes the copy, and publishes it by atomically replacing
+``CURRENT``. Readers open the live generation read-only and never wait; a failed
+or interrupted write leaves the live generation untouched, which is also what
+makes every import atomic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from cloudoptima.errors import WorkspaceError
+from cloudoptima.storage.migrations import SCHEMA_VERSION, migrate, schema_version
+
+_GENERATION = re.compile(r"^db-(\d{6})\.duckdb$")
+# Old generations stay on disk a little while for readers that just read CURRENT.
+_KEEP_GENERATIONS = 3
+_LOCK_TIMEOUT_S = 600.0
+
+
+def configure(con: duckdb.DuckDBPyConnection, *, memory_limit: str | None = None) -> None:
+    """Apply the session settings every workspace connection relies on."""
+    # Costs are stored as naive UTC timestamps; a UTC session keeps casts honest.
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit:
+        con.execute(f"SET memory_limit = '{memory_limit}'")
+
+
+class Store:
+    """The generations of one workspace's database under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._pointer = root / "CURRENT"
+        self._lock_path = root / ".write.lock"
+
+    # -- reading -----------------------------------------------------------
+    def generation(self) -> int:
+        """Number of the live generation (0 when nothing was written yet)."""
+        name = self._live_name()
+        match = _GENERATION.match(name) if name else None
+        return int(match.group(1)) if match else 0
+
+    def live_path(self) -> Path | None:
+        """Path of the live database file, or None for a new workspace."""
+        name = self._live_name()
+        return self.root / name if name else None
+
+    def _live_name(self) -> str | None:
+        try:
+            return self._pointer.read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
+
+    def connect_reader(self) -> tuple[duckdb.DuckDBPyConnection, int]:
+        """Open the live generation read-only; return the connection and its number."""
+        for _attempt in range(5):
+            generation = self.generation()
+            path = self.live_path()
+            if path is None:
+                raise WorkspaceError(f"workspace {self.root} holds no data yet")
+            try:
+                con = duckdb.connect(str(path), read_only=True)
+            except duckdb.IOException as exc:
+                # A writer may have published and pruned between our two reads.
+                if path.exists():
+                    raise WorkspaceError(f"cannot open {path}: {exc}") from exc
+                continue
+            configure(con)
+            return con, generation
+        raise WorkspaceError(f"workspace {self.root} keeps changing; try again")
+
+    def needs_upgrade(self) -> bool:
+        """True when the live generation's schema is older than this code's."""
+        con, _ = self.connect_reader()
+        try:
+            return schema_version(con) < SCHEMA_VERSION
+        finally:
+            con.close()
+
+    # -- writing -----------------------------------------------------------
+    @contextlib.contextmanager
+    def write(self, *, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Yield a read-write connection to a new generation; publish it on success."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._writer_lock():
+            live = self.live_path()
+            number = self.generation() + 1
+            target = self.root / f"db-{number:06d}.duckdb"
+            scratch = self.root / f".db-{number:06d}.duckdb.tmp"
+            self._discard(scratch)
+            if live is not None:
+                shutil.copyfile(live, scratch)
+            con = duckdb.connect(str(scratch))
+            try:
+                configure(con, memory_limit=memory_limit)
+                migrate(con)
+                yield con
+                con.execute("CHECKPOINT")
+            except BaseException:
+                con.close()
+                self._discard(scratch)
+                raise
+            con.close()
+            self._publish(scratch, target)
+
+    @contextlib.contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        with self._lock_path.open("a+") as handle:
+            deadline = time.monotonic() + _LOCK_TIMEOUT_S
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise WorkspaceError(
+                            f"another import into {self.root} is still running"
+                        ) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _publish(self, scratch: Path, target: Path) -> None:
+        _fsync(scratch)
+        os.replace(scratch, target)
+        pointer_tmp = self.root / ".CURRENT.tmp"
+        pointer_tmp.write_text(target.name + "\n", encoding="utf-8")
+        _fsync(pointer_tmp)
+        os.replace(pointer_tmp, self._pointer)
+        _fsync(self.root)
+        self._prune()
+
+    def _prune(self) -> None:
+        generations = sorted(p for p in self.root.iterdir() if _GENERATION.match(p.name))
+        for old in generations[:-_KEEP_GENERATIONS]:
+            # Readers holding an old file open keep reading it: unlink frees it later.
+            old.unlink(missing_ok=True)
+
+    @staticmethod
+    def _discard(scratch: Path) -> None:
+        scratch.unlink(missing_ok=True)
+        Path(str(scratch) + ".wal").unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,194 @@
+"""The Workspace: the one façade the CLI, notebooks, app pages and report drive.
+
+A workspace is a folder holding one organisation's data: versioned DuckDB files
+(see :mod:`cloudoptima.storage.store`) and ``raw/``, a copy of every imported file.
+
+Examples
+--------
+>>> import cloudoptima, tempfile
+>>> ws = cloudoptima.Workspace.open(tempfile.mkdtemp())
+>>> ws.imports().height
+0
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from cloudoptima.errors import CloudOptimaError
+from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.importer import ImportOptions, ImportResult, expand_inputs, import_one
+from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.settings import workspace_path
+from cloudoptima.storage.schema import COST_COLUMNS
+from cloudoptima.storage.store import Store
+
+# Dimensions `costs(by=...)` accepts besides `tag:KEY`: the FOCUS text columns.
+COST_DIMENSIONS = tuple(c for c, t in COST_COLUMNS.items() if t == "VARCHAR" and not c.startswith("_"))
+COST_METRICS = ("BilledCost", "EffectiveCost")
+# Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
+INGEST_MEMORY_LIMIT = "1GB"
+
+ProgressCallback = Callable[[int, int, Path], None]
+
+
+class Workspace:
+    """One organisation's cost, inventory and metrics data."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.store = Store(root)
+        self.raw_dir = root / "raw"
+        self._reader: duckdb.DuckDBPyConnection | None = None
+        self._reader_generation = -1
+
+    @classmethod
+    def open(cls, path: str | Path | None = None) -> Workspace:
+        """Open the workspace at ``path`` (default: settings), creating or upgrading it."""
+        ws = cls(workspace_path(path))
+        if ws.store.live_path() is None or ws.store.needs_upgrade():
+            with ws.store.write():
+                pass  # the write migrates the schema and publishes it
+        return ws
+
+    @property
+    def data_version(self) -> int:
+        """Changes whenever data is written; key caches on it."""
+        return self.store.generation()
+
+    def is_empty(self) -> bool:
+        """True when nothing was imported yet."""
+        return self.sql("SELECT count(*) AS n FROM imports").item() == 0
+
+    # -- reading -----------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run a read-only query on the live data and return a Polars frame."""
+        cursor = self._connection().cursor()
+        try:
+            table = cursor.sql(query, params=list(params or [])).to_arrow_table()
+            frame = pl.from_arrow(table)
+            assert isinstance(frame, pl.DataFrame)
+            return frame
+        finally:
+            cursor.close()
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        generation = self.store.generation()
+        if self._reader is None or generation != self._reader_generation:
+            if self._reader is not None:
+                self._reader.close()
+            self._reader, self._reader_generation = self.store.connect_reader()
+        return self._reader
+
+    def close(self) -> None:
+        """Release the read connection."""
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def imports(self) -> pl.DataFrame:
+        """The import log, newest first."""
+        return self.sql("SELECT * FROM imports ORDER BY import_id DESC")
+
+    def totals(self) -> pl.DataFrame:
+        """Per billing currency: billed and effective cost, rows and date range."""
+        return self.sql(
+            """SELECT BillingCurrency, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost,
+                      count(*) AS rows, min(ChargePeriodStart)::DATE AS first_day,
+                      (max(ChargePeriodEnd) - INTERVAL 1 DAY)::DATE AS last_day,
+                      count(DISTINCT ResourceId) AS resources
+               FROM costs GROUP BY BillingCurrency ORDER BY BillingCurrency"""
+        )
+
+    def costs(
+        self,
+        by: str | Sequence[str] = (),
+        *,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pl.DataFrame:
+        """Billed and effective cost grouped by FOCUS columns or ``tag:KEY``, per currency.
+
+        ``start`` and ``end`` are inclusive days of ChargePeriodStart. Costs in
+        different currencies are never added together: BillingCurrency is always a
+        group column.
+        """
+        dims = [by] if isinstance(by, str) else list(by)
+        dims = [d.strip() for part in dims for d in part.split(",") if d.strip()]
+        exprs = [f"{_dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
+        where, params = _date_filter(start, end)
+        group = ", ".join([*exprs, "BillingCurrency"])
+        order = ", ".join(["BillingCurrency", '"BilledCost" DESC NULLS LAST', *(quote_ident(d) for d in dims)])
+        return self.sql(
+            f"""SELECT {group}, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost
+                FROM costs {where} GROUP BY ALL ORDER BY {order}""",
+            params,
+        )
+
+    # -- writing -----------------------------------------------------------
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        kind: str | None = None,
+        currency: str | None = None,
+        seen_at: datetime | None = None,
+        progress: ProgressCallback | None = None,
+        before_commit: Callable[[Detected], None] | None = None,
+    ) -> list[ImportResult]:
+        """Import files or export folders; each one is its own all-or-nothing import."""
+        inputs = expand_inputs(Path(p) for p in paths)
+        options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
+        results: list[ImportResult] = []
+        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT) as con:
+            for index, path in enumerate(inputs):
+                if progress:
+                    progress(index, len(inputs), path)
+                results.append(import_one(con, path, options))
+        if progress:
+            progress(len(inputs), len(inputs), Path())
+        return results
+
+    def build_demo(self, *, seed: int = 7, end: date | None = None) -> list[ImportResult]:
+        """Generate the demo estate under ``demo-source/`` and import it like real files."""
+        from cloudoptima.demo.generator import generate_demo
+
+        files = generate_demo(self.root / "demo-source", seed=seed, end=end)
+        inputs = [*files.costs, *files.inventory, *files.metrics]
+        return self.ingest(inputs, seen_at=files.as_of)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r}, data_version={self.data_version})"
+
+
+_TAG_KEY = re.compile(r"^tag:(.+)$")
+
+
+def _dimension_sql(dimension: str) -> str:
+    tag = _TAG_KEY.match(dimension)
+    if tag:
+        path = quote_literal('$."' + tag.group(1).replace('"', '\\"') + '"')
+        return f"coalesce(json_extract_string(Tags, {path}), '(untagged)')"
+    if dimension not in COST_DIMENSIONS:
+        known = ", ".join(("ServiceName", "SubAccountName", "x_ResourceGroupName", "RegionName",
+                           "ResourceType", "ResourceId", "ChargeCategory", "tag:KEY"))
+        raise CloudOptimaError(f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}")
+    return quote_ident(dimension)
+
+
+def _date_filter(start: date | None, end: date | None) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if start is not None:
+        clauses.append("ChargePeriodStart >= ?")
+        params.append(datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        clauses.append("ChargePeriodStart < ?")
+        params.append(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
