@@ -122,6 +122,7 @@ class Workspace:
         """
         dims = [by] if isinstance(by, str) else list(by)
         dims = [d.strip() for part in dims for d in part.split(",") if d.strip()]
+        dims = list(dict.fromkeys(d for d in dims if d != "BillingCurrency"))
         exprs = [f"{_dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
         where, params = _date_filter(start, end)
         group = ", ".join([*exprs, "BillingCurrency"])

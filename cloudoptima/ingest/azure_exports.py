@@ -19,7 +19,10 @@ REQUIRED_FIELDS = ("date", "cost")
 def legacy_format(fields: set[str]) -> tuple[str, str | None] | None:
     """(format, schema version) of a cost-details export with these normalised header names."""
     canon = {_canonical(f) for f in fields}
-    if not set(REQUIRED_FIELDS) <= canon:
+    # Recognised by its cost or date column plus typical usage-detail fields; the
+    # loader then names whatever required column is missing.
+    typical = {"metercategory", "meterid", "subscriptionid", "consumedservice", "resourceid"}
+    if not (set(REQUIRED_FIELDS) & canon and len(typical & canon) >= 2):
         return None
     if {"subscriptionguid", "pretaxcost", "usagedatetime"} & fields:
         return "payg", "2019-11-01"

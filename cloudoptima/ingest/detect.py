@@ -19,7 +19,12 @@ KINDS = ("cost", "inventory", "metrics", "reservation-recommendations")
 # --kind accepts these; the cost ones also fix the dataset.
 KIND_CHOICES = ("focus", "actual", "amortized", "inventory", "metrics", "reservation-recommendations")
 
-_FOCUS_REQUIRED = {"billedcost", "chargeperiodstart", "billingcurrency"}
+# Names only FOCUS uses; a header with two of them is FOCUS (possibly a broken one).
+_FOCUS_ONLY = {
+    "billedcost", "effectivecost", "listcost", "contractedcost", "chargeperiodstart",
+    "chargeperiodend", "billingperiodstart", "billingperiodend", "chargecategory",
+    "providername", "subaccountid", "servicecategory",
+}
 _FOCUS_11 = {"servicesubcategory", "skumeter", "capacityreservationid", "skupricedetails"}
 _FOCUS_12 = {"billingaccounttype", "subaccounttype", "invoiceid", "pricingcurrency"}
 _RESERVATION_RECS = {"recommendedquantity", "netsavings", "instanceflexibilitygroup"}
@@ -117,7 +122,7 @@ def _detect_csv(path: Path, kind: str | None) -> Detected:
 
 def _cost_format(fields: set[str], kind: str | None) -> tuple[str, str | None, str | None] | None:
     """(format, version, dataset) of a cost export with these header fields, if it is one."""
-    if _FOCUS_REQUIRED <= fields:
+    if len(fields & _FOCUS_ONLY) >= 2:
         return "focus", _focus_version(fields), "focus"
     from cloudoptima.ingest.azure_exports import legacy_format
 
