@@ -133,13 +133,13 @@ def test_malformed_json_is_not_detected_but_parse_reports_the_line(tmp_path: Pat
 
 def test_resource_graph_basic_sample() -> None:
     frame = parse_inventory(sample("azure-rest/resourcegraph_ResourcesBasicQuery_2021-03-01.json"))
-    base = "/subscriptions/cfbbd179-59d2-4052-aa06-9270a38aa9d6/resourcegroups"
     sub = "cfbbd179-59d2-4052-aa06-9270a38aa9d6"
+    net = f"/subscriptions/{sub}/resourcegroups/{{}}/providers/microsoft.network"
     assert_frame_equal(
         frame,
         expected(
             {
-                "resource_id": f"{base}/rg1/providers/microsoft.network/networkinterfaces/mynetworkinterface",
+                "resource_id": net.format("rg1") + "/networkinterfaces/mynetworkinterface",
                 "name": "myNetworkInterface",
                 "type": "microsoft.network/networkinterfaces",
                 "location": "centralus",
@@ -148,7 +148,7 @@ def test_resource_graph_basic_sample() -> None:
                 "tags": '{"tag1":"Value1"}',
             },
             {
-                "resource_id": f"{base}/rg2/providers/microsoft.network/virtualnetworks/myvnet",
+                "resource_id": net.format("rg2") + "/virtualnetworks/myvnet",
                 "name": "myVnet",
                 "type": "microsoft.network/virtualnetworks",
                 "location": "westus",
@@ -156,7 +156,7 @@ def test_resource_graph_basic_sample() -> None:
                 "subscription_id": sub,
             },
             {
-                "resource_id": f"{base}/rg2/providers/microsoft.network/publicipaddresses/mypublicip",
+                "resource_id": net.format("rg2") + "/publicipaddresses/mypublicip",
                 "name": "myPublicIp",
                 "type": "microsoft.network/publicipaddresses",
                 "location": "westus",
@@ -286,6 +286,7 @@ def test_rule_fields_by_resource_type(tmp_path: Path) -> None:
     columns = ["name", "public_ip_associated", "nic_attached", "storage_kind", "access_tier",
                "site_count", "backend_pool_count", "backend_target_count", "disk_size_gb",
                "time_created", "power_state"]  # fmt: skip
+    snap_time = datetime(2024, 1, 2, 1, 4, 5, 123456)  # 03:04:05.1234567+02:00 in UTC
     rows = [
         ("pip-used", True, None, None, None, None, None, None, None, None, None),
         ("pip-nat", True, None, None, None, None, None, None, None, None, None),
@@ -298,7 +299,7 @@ def test_rule_fields_by_resource_type(tmp_path: Path) -> None:
         ("lb-idle", None, None, None, None, None, 0, 0, None, None, None),
         ("lb-used", None, None, None, None, None, 2, 3, None, None, None),
         ("agw", None, None, None, None, None, 2, 3, None, None, None),
-        ("snap", None, None, None, None, None, None, None, 64.0, datetime(2024, 1, 2, 1, 4, 5, 123456), None),
+        ("snap", None, None, None, None, None, None, None, 64.0, snap_time, None),
         ("vm-stopped", None, None, None, None, None, None, None, None, None, "stopped"),
     ]  # fmt: skip
     want = pl.DataFrame(rows, schema={c: SCHEMA[c] for c in columns}, orient="row")
@@ -360,18 +361,17 @@ def test_arm_disk_list_sample_with_and_without_the_spec_wrapper(tmp_path: Path) 
     )
     assert_frame_equal(wrapped, bare)
     columns = ["name", "type", "resource_group", "disk_size_gb", "time_created", "tags"]
+    tags = '{"department":"Development","project":"ManagedDisks"}'
+    disk, group = "microsoft.compute/disks", "myResourceGroup"
     want = pl.DataFrame(
         [
-            ("myManagedDisk1", "microsoft.compute/disks", "myResourceGroup", 200.0,
-             datetime(2016, 12, 28, 4, 41, 35, 927872), '{"department":"Development","project":"ManagedDisks"}'),
-            ("myManagedDisk2", "microsoft.compute/disks", "myResourceGroup", 10.0,
-             datetime(2016, 12, 28, 4, 41, 36, 872242), "{}"),
-            ("myManagedDisk3", "microsoft.compute/disks", "myResourceGroup", 200.0,
-             datetime(2016, 12, 28, 4, 41, 36, 397393), '{"department":"Development","project":"ManagedDisks"}'),
+            ("myManagedDisk1", disk, group, 200.0, datetime(2016, 12, 28, 4, 41, 35, 927872), tags),
+            ("myManagedDisk2", disk, group, 10.0, datetime(2016, 12, 28, 4, 41, 36, 872242), "{}"),
+            ("myManagedDisk3", disk, group, 200.0, datetime(2016, 12, 28, 4, 41, 36, 397393), tags),
         ],
         schema={c: SCHEMA[c] for c in columns},
         orient="row",
-    )  # fmt: skip
+    )
     assert_frame_equal(wrapped.select(columns), want)
     assert json.loads(wrapped["properties"][1])["creationData"] == {"createOption": "Empty"}
 
@@ -411,14 +411,16 @@ def test_az_vm_list_details_rebuilds_arm_properties(tmp_path: Path) -> None:
         ("web2", "prod-rg", "Standard_B2s", "deallocated", '{"env":"prod"}'),
     ]
     props = json.loads(frame["properties"][1])
+    os_disk = {"diskSizeGB": 30, "managedDisk": {"storageAccountType": "Premium_LRS"}}
+    power = {"code": "PowerState/deallocated", "displayStatus": "VM deallocated"}
     assert props == {
         "hardwareProfile": {"vmSize": "Standard_B2s"},
-        "storageProfile": {"osDisk": {"diskSizeGB": 30, "managedDisk": {"storageAccountType": "Premium_LRS"}}},
+        "storageProfile": {"osDisk": os_disk},
         "networkProfile": {"networkInterfaces": [{"id": "/nic", "resourceGroup": "prod-rg"}]},
         "provisioningState": "Succeeded",
         "vmId": "id-web2",
-        "extended": {"instanceView": {"powerState": {"code": "PowerState/deallocated", "displayStatus": "VM deallocated"}}},
-    }  # fmt: skip
+        "extended": {"instanceView": {"powerState": power}},
+    }
 
 
 def test_az_disk_list(tmp_path: Path) -> None:
@@ -442,15 +444,12 @@ def test_az_disk_list(tmp_path: Path) -> None:
         }
 
     vm = res_id("Microsoft.Compute/virtualMachines", "web1")
-    path = write_json(
-        tmp_path,
-        [disk("d1", "Unattached", None), disk("d2", "Attached", vm), disk("d3", "Unattached", "")],
-    )
+    disks = [("d1", "Unattached", None), ("d2", "Attached", vm), ("d3", "Unattached", "")]
+    path = write_json(tmp_path, [disk(*args) for args in disks])
     assert inventory_format(path) == "az-disk-list"
     frame = parse_inventory(path)
-    assert_frame_equal(
-        frame.drop("properties"),
-        expected(*[
+    want = expected(
+        *[
             {
                 "resource_id": res_id("Microsoft.Compute/disks", name).lower(),
                 "name": name,
@@ -460,7 +459,7 @@ def test_az_disk_list(tmp_path: Path) -> None:
                 "subscription_id": SUB,
                 "sku_name": "Premium_LRS",
                 "sku_tier": "Premium",
-                "managed_by": owner,
+                "managed_by": owner or None,
                 "disk_state": state,
                 "disk_size_gb": 1024.0,
                 "disk_iops": 5000.0,
@@ -468,22 +467,25 @@ def test_az_disk_list(tmp_path: Path) -> None:
                 "disk_tier": "P30",
                 "time_created": datetime(2023, 5, 1, 10, 0, 0, 500000),
             }
-            for name, state, owner in [("d1", "Unattached", None), ("d2", "Attached", vm), ("d3", "Unattached", None)]
-        ]).drop("properties"),
-    )  # fmt: skip
+            for name, state, owner in disks
+        ]
+    )
+    assert_frame_equal(frame.drop("properties"), want.drop("properties"))
     props = json.loads(frame["properties"][0])
     assert props["diskSizeGB"] == 1024
     assert props["diskIOPSReadWrite"] == 5000
-    assert "sku" not in props and "managedBy" not in props
+    assert "sku" not in props
+    assert "managedBy" not in props
 
 
 def test_az_resource_list(tmp_path: Path) -> None:
+    pip, storage = "Microsoft.Network/publicIPAddresses", "Microsoft.Storage/storageAccounts"
     records = [
-        {"id": res_id("Microsoft.Network/publicIPAddresses", "pip"), "name": "pip", "type": "Microsoft.Network/publicIPAddresses",
-         "location": "westeurope", "resourceGroup": "prod-rg", "properties": None, "tags": None,
+        {"id": res_id(pip, "pip"), "name": "pip", "type": pip, "location": "westeurope",
+         "resourceGroup": "prod-rg", "properties": None, "tags": None,
          "sku": {"name": "Standard", "tier": "Regional"}},
-        {"id": res_id("Microsoft.Storage/storageAccounts", "st"), "name": "st", "type": "Microsoft.Storage/storageAccounts",
-         "location": "westeurope", "kind": "BlobStorage", "properties": None, "tags": {"owner": "ana"}},
+        {"id": res_id(storage, "st"), "name": "st", "type": storage, "location": "westeurope",
+         "kind": "BlobStorage", "properties": None, "tags": {"owner": "ana"}},
     ]  # fmt: skip
     path = write_json(tmp_path, records)
     assert inventory_format(path) == "az-resource-list"
@@ -577,15 +579,18 @@ def _write_portal_csv(path: Path, records: list[dict[str, Any]], header: list[st
 
 
 def test_portal_csv_gives_the_same_rows_as_json(tmp_path: Path) -> None:
+    common = {"location": "westeurope", "subscriptionid": SUB, "resourcegroup": "prod-rg",
+              "tenantid": "t-1"}  # fmt: skip
+    disk = {"diskState": "Unattached", "diskSizeGB": 128, "tier": "P10"}
     records = [
-        {**_graph("Microsoft.Compute/disks", "d1", {"diskState": "Unattached", "diskSizeGB": 128, "tier": "P10"}),
-         "sku": {"name": "Premium_LRS", "tier": "Premium"}, "tags": {"ASR-ReplicaDisk": "x"}, "location": "westeurope",
-         "subscriptionid": SUB, "resourcegroup": "prod-rg", "tenantid": "t-1", "managedby": None},
+        {**_graph("Microsoft.Compute/disks", "d1", disk), **common, "managedby": None,
+         "sku": {"name": "Premium_LRS", "tier": "Premium"}, "tags": {"ASR-ReplicaDisk": "x"}},
         {**_graph("Microsoft.Network/networkInterfaces", "nic", {"virtualMachine": None}),
-         "tags": {}, "location": "westeurope", "subscriptionid": SUB, "resourcegroup": "prod-rg", "tenantid": "t-1"},
+         **common, "tags": {}},
     ]  # fmt: skip
-    header = ["ID", "Name", "TYPE", "tenantId", "kind", "location", "resourceGroup", "subscriptionId",
-              "managedBy", "sku", "plan", "properties", "tags", "identity", "zones"]  # fmt: skip
+    header = ["ID", "Name", "TYPE", "tenantId", "kind", "location", "resourceGroup",
+              "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity",
+              "zones"]  # fmt: skip
     csv_path = tmp_path / "portal.csv"
     _write_portal_csv(csv_path, records, header)
     assert inventory_format(csv_path) == "resource-graph-csv"
