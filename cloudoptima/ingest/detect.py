@@ -82,7 +82,17 @@ def _detect_json(path: Path, kind: str | None) -> Detected:
         return Detected(path, "metrics", fmt, file_type="json", parts=(path,))
     if kind in (None, "inventory") and (fmt := inventory.inventory_format(path)):
         return Detected(path, "inventory", fmt, file_type="json", parts=(path,))
+    _check_json_syntax(path)
     _raise_unrecognised(path, "JSON")
+
+
+def _check_json_syntax(path: Path) -> None:
+    """Name the line and column of broken JSON rather than calling it unrecognised."""
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(path, f"is not valid JSON: {exc.msg}", line=exc.lineno) from exc
 
 
 def _detect_parquet(path: Path, kind: str | None) -> Detected:

@@ -80,7 +80,9 @@ def read_header(path: Path, *, max_preamble: int = 3) -> CsvHeader:
     try:
         with open_text(path) as handle:
             sample = handle.read(_SNIFF_BYTES)
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
+    except (EOFError, gzip.BadGzipFile) as exc:
+        raise IngestError(path, f"is a damaged gzip file ({exc})") from exc
+    except (UnicodeDecodeError, OSError) as exc:
         raise IngestError(path, f"is not a readable UTF-8 text file ({exc})") from exc
     if not sample.strip():
         raise IngestError(path, "is empty: there is no header row and no data")

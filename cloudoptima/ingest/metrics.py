@@ -73,8 +73,11 @@ def metrics_format(path: Path) -> str | None:
         except IngestError:
             return None
     if kind == "parquet":
-        names = _parquet_names(path)
-        return "azure-metrics-parquet" if names and _is_metrics_table(names) else None
+        try:
+            metrics_table = _is_metrics_table(_table_names(path, parquet=True))
+        except IngestError:
+            return None
+        return "azure-metrics-parquet" if metrics_table else None
     if kind == "text":
         return "azure-metrics-csv" if _is_metrics_table(csv_header(path)) else None
     return None
@@ -108,13 +111,7 @@ def parse_metrics(path: Path, fmt: str | None = None) -> pl.DataFrame:
     fmt = fmt or metrics_format(path) or _guess_format(path)
     if fmt == "monitor-json":
         return _monitor_frame(path, _load_documents(path))
-    if fmt == "azure-metrics-parquet":
-        try:
-            frame = pl.read_parquet(path)
-        except (pl.exceptions.PolarsError, OSError) as error:
-            raise IngestError(path, f"unreadable Parquet file: {error}") from None
-        return _table_frame(path, frame, in_csv=False)
-    return _table_frame(path, _read_csv(path), in_csv=True)
+    return _table_frame(path, parquet=fmt == "azure-metrics-parquet")
 
 
 def _guess_format(path: Path) -> str:
@@ -125,13 +122,6 @@ def _guess_format(path: Path) -> str:
     if kind == "text":
         return "azure-metrics-csv"
     raise IngestError(path, "not a metrics file: expected Azure Monitor JSON or AzureMetrics")
-
-
-def _parquet_names(path: Path) -> list[str]:
-    try:
-        return list(pl.read_parquet_schema(path))
-    except (pl.exceptions.PolarsError, OSError):
-        return []
 
 
 def _is_metrics_table(names: list[str]) -> bool:
@@ -283,11 +273,24 @@ def _iso_grain(interval: Any) -> str | None:
 # --- AzureMetrics CSV / Parquet -----------------------------------------------------
 
 
-def _read_csv(path: Path) -> pl.DataFrame:
+def _table_names(path: Path, *, parquet: bool) -> list[str]:
+    if not parquet:
+        return csv_header(path)
     try:
-        return pl.read_csv(path, infer_schema=False)
+        return list(pl.read_parquet_schema(path))
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise IngestError(path, f"unreadable CSV: {error}") from None
+        raise IngestError(path, f"unreadable Parquet file: {error}") from None
+
+
+def _read_table(path: Path, columns: list[str], *, parquet: bool) -> pl.DataFrame:
+    """Read only the columns we use; CSV cells stay text so bad values can be reported."""
+    try:
+        if parquet:
+            return pl.read_parquet(path, columns=columns)
+        return pl.read_csv(path, infer_schema=False, columns=columns)
+    except (pl.exceptions.PolarsError, OSError) as error:
+        kind = "Parquet file" if parquet else "CSV"
+        raise IngestError(path, f"unreadable {kind}: {error}") from None
 
 
 def _table_columns(path: Path, names: list[str]) -> dict[str, str]:
@@ -311,12 +314,13 @@ def _table_columns(path: Path, names: list[str]) -> dict[str, str]:
     return found
 
 
-def _table_frame(path: Path, frame: pl.DataFrame, *, in_csv: bool) -> pl.DataFrame:
-    found = _table_columns(path, frame.columns)
+def _table_frame(path: Path, *, parquet: bool) -> pl.DataFrame:
+    found = _table_columns(path, _table_names(path, parquet=parquet))
+    frame = _read_table(path, list(dict.fromkeys(found.values())), parquet=parquet)
     frame = frame.select([pl.col(name).alias(column) for column, name in found.items()])
     frame = frame.with_row_index("_row", offset=1)
     typed = frame.select("_row", *(_typed(frame, column) for column in METRIC_SCHEMA))
-    _check_values(path, frame, typed, found, in_csv=in_csv)
+    _check_values(path, frame, typed, found, in_csv=not parquet)
     has_value = pl.any_horizontal(pl.col(name).is_not_null() for name in AGGREGATES)
     return typed.filter(has_value).drop("_row")
 

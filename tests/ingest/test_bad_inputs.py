@@ -56,13 +56,19 @@ def _manifest(folder: Path, *, rows: int, blobs: list[str]) -> Path:
 CASES: dict[str, tuple[Builder, str]] = {
     "empty file": (_bytes(b"", "empty.csv"), r"empty\.csv: is empty"),
     "only blank lines": (_csv("\n\n\n", "blank.csv"), r"blank\.csv: is empty"),
-    "binary file": (_bytes(bytes(range(256)) * 40, "data.csv"), r"data\.csv: is (a binary file|not a readable UTF-8)"),
-    "truncated file": (_csv(GOOD_TEXT[: GOOD_TEXT.rindex(",USD,")]), r"bad\.csv, line 7: expected 17 columns like the header but found \d+"),
+    "binary file": (
+        _bytes(bytes(range(256)) * 40, "data.csv"),
+        r"data\.csv: is (a binary file|not a readable UTF-8)",
+    ),
+    "truncated file": (
+        _csv(GOOD_TEXT[: GOOD_TEXT.rindex(",USD,")]),
+        r"bad\.csv, line 7: expected 17 columns like the header but found \d+",
+    ),
     "wrong delimiter in the rows": (
         _csv(FOCUS_HEADER + "\n" + GOOD[0].replace(",", ";") + "\n"),
         r"line 2: expected 17 columns like the header but found 1",
     ),
-    "unbalanced quotes": (_csv(_replace_in_row(1, '"{', '{')), r"bad\.csv, line \d+: "),
+    "unbalanced quotes": (_csv(_replace_in_row(1, '"{', "{")), r"bad\.csv, line \d+: "),
     "missing required column": (
         _csv(GOOD_TEXT.replace("BilledCost,", "Cost,", 1)),
         r"bad\.csv: this FOCUS file lacks the required column BilledCost",
@@ -91,10 +97,19 @@ CASES: dict[str, tuple[Builder, str]] = {
         _csv(GOOD_TEXT.replace("ListCost,", "BilledCost,", 1)),
         r"bad\.csv, line 1, column 'BilledCost': the header names the same column twice",
     ),
-    "not a cost export": (_csv("name,age,city\nann,3,x\n", "people.csv"), r"people\.csv: is CSV .* but not a cost export"),
-    "corrupt gzip": (_bytes(gzip.compress(GOOD_TEXT.encode())[:60], "bad.csv.gz"), r"bad\.csv\.gz"),
-    "corrupt parquet": (_bytes(b"PAR1" + b"\x00garbage" * 20, "bad.parquet"), r"bad\.parquet: is not a readable Parquet file"),
-    "malformed JSON": (_csv('{"data": [1, 2', "inv.json"), r"inv\.json"),
+    "not a cost export": (
+        _csv("name,age,city\nann,3,x\n", "people.csv"),
+        r"people\.csv: is CSV .* but not a cost export",
+    ),
+    "corrupt gzip": (
+        _bytes(gzip.compress(GOOD_TEXT.encode())[:60], "bad.csv.gz"),
+        r"bad\.csv\.gz: is a damaged gzip file",
+    ),
+    "corrupt parquet": (
+        _bytes(b"PAR1" + b"\x00garbage" * 20, "bad.parquet"),
+        r"bad\.parquet: is not a readable Parquet file",
+    ),
+    "malformed JSON": (_csv('{"data": [1, 2', "inv.json"), r"inv\.json, line 1: is not valid JSON"),
     "latin-1 encoded text": (
         _bytes((GOOD_TEXT.replace("Prod", "Pr\u00f6d")).encode("latin-1"), "latin.csv"),
         r"latin\.csv.*(UTF-8|unicode|encoding)",
@@ -119,7 +134,9 @@ def loaded(tmp_path: Path, workspace: Workspace) -> Workspace:
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_is_refused_and_nothing_changes(tmp_path: Path, loaded: Workspace, case: str) -> None:
+def test_bad_input_is_refused_and_nothing_changes(
+    tmp_path: Path, loaded: Workspace, case: str
+) -> None:
     builder, pattern = CASES[case]
     folder = tmp_path / "in"
     folder.mkdir()
@@ -138,7 +155,10 @@ def test_bad_input_is_refused_and_nothing_changes(tmp_path: Path, loaded: Worksp
 def test_unknown_kind_is_refused(tmp_path: Path, workspace: Workspace) -> None:
     path = write_focus(tmp_path / "a.csv", GOOD)
     [result] = workspace.ingest([path], kind="bogus")
-    assert result.error == "a.csv: unknown --kind 'bogus'; use one of focus, actual, amortized, inventory, metrics, reservation-recommendations"
+    assert (
+        result.error
+        == "a.csv: unknown --kind 'bogus'; use one of focus, actual, amortized, inventory, metrics, reservation-recommendations"
+    )
 
 
 def test_a_bad_file_does_not_stop_the_good_ones(tmp_path: Path, workspace: Workspace) -> None:

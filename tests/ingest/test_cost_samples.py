@@ -16,8 +16,16 @@ LOADS = {
     "focus1.0_sample_multicloud.csv": ("BilledCost", "BillingCurrency", "focus"),
     "ftk_EA_ActualCost_Small.csv": ("Cost", "BillingCurrency", "actual"),
     "ftk_EA_NoRows.csv": ("Cost", "BillingCurrency", "actual"),
-    "opencost_headersets_Enterprise.csv": ("CostInBillingCurrency", "BillingCurrencyCode", "actual"),
-    "opencost_headersets_EnterpriseCamel.csv": ("costInBillingCurrency", "billingCurrency", "actual"),
+    "opencost_headersets_Enterprise.csv": (
+        "CostInBillingCurrency",
+        "BillingCurrencyCode",
+        "actual",
+    ),
+    "opencost_headersets_EnterpriseCamel.csv": (
+        "costInBillingCurrency",
+        "billingCurrency",
+        "actual",
+    ),
     "opencost_headersets_German.csv": ("PreTaxCost (PreTaxCost)", "Currency", "actual"),
     "opencost_headersets_PayAsYouGo.csv": ("PreTaxCost", "Currency", "actual"),
     "opencost_headersets_YA.csv": ("costInBillingCurrency", "Currency", "actual"),
@@ -65,7 +73,11 @@ def test_sample_loads_with_exact_sums(samples: Path, workspace: Workspace, name:
     for cur, value in expected.items():
         assert abs(actual[cur] - value) <= Decimal("1e-6"), cur
     log = workspace.imports().row(0, named=True)
-    assert (log["status"], log["dataset"], log["rows"]) == ("loaded", dataset, sum(1 for _ in _rows(path)))
+    assert (log["status"], log["dataset"], log["rows"]) == (
+        "loaded",
+        dataset,
+        sum(1 for _ in _rows(path)),
+    )
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -73,7 +85,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_focus_sample_keeps_effective_cost_and_all_providers(samples: Path, workspace: Workspace) -> None:
+def test_focus_sample_keeps_effective_cost_and_all_providers(
+    samples: Path, workspace: Workspace
+) -> None:
     path = samples / "cost-exports" / "focus1.0_sample_multicloud.csv"
     workspace.ingest([path])
     expected = file_sums(path, "EffectiveCost", "BillingCurrency")
@@ -92,7 +106,9 @@ def test_focus_sample_keeps_effective_cost_and_all_providers(samples: Path, work
 
 
 @pytest.mark.parametrize("name", sorted(REJECTS))
-def test_malformed_sample_is_rejected_clearly(samples: Path, workspace: Workspace, name: str) -> None:
+def test_malformed_sample_is_rejected_clearly(
+    samples: Path, workspace: Workspace, name: str
+) -> None:
     [result] = workspace.ingest([samples / "cost-exports" / name])
     assert result.status == "failed"
     assert result.error is not None
@@ -101,13 +117,17 @@ def test_malformed_sample_is_rejected_clearly(samples: Path, workspace: Workspac
     assert workspace.imports().row(0, named=True)["status"] == "failed"
 
 
-def test_exports_without_currency_load_when_it_is_given(samples: Path, workspace: Workspace) -> None:
+def test_exports_without_currency_load_when_it_is_given(
+    samples: Path, workspace: Workspace
+) -> None:
     with_braces = samples / "cost-exports" / "opencost_values_VirtualMachine.csv"
     without = samples / "cost-exports" / "opencost_values_MissingBrackets.csv"
     results = workspace.ingest([with_braces], currency="usd")
     results += Workspace.open(workspace.root.parent / "other").ingest([without], currency="USD")
     assert [r.status for r in results] == ["loaded", "loaded"]
-    tags = workspace.sql("SELECT Tags::VARCHAR AS t, BilledCost, BillingCurrency FROM costs").row(0, named=True)
+    tags = workspace.sql("SELECT Tags::VARCHAR AS t, BilledCost, BillingCurrency FROM costs").row(
+        0, named=True
+    )
     other = Workspace.open(workspace.root.parent / "other")
     same = other.sql("SELECT Tags::VARCHAR AS t FROM costs").item()
     # the brace-less tags are wrapped, giving the same JSON object as the braced file
@@ -124,11 +144,17 @@ def test_ea_legacy_sample_maps_to_focus(samples: Path, workspace: Workspace) -> 
            FROM costs WHERE ChargeCategory = 'Purchase'"""
     ).row(0, named=True)
     assert purchase == {
-        "ChargeCategory": "Purchase", "PricingCategory": "Committed",
-        "CommitmentDiscountType": "Reservation", "BilledCost": Decimal("3.25"),
-        "EffectiveCost": None, "day": "2023-09-21", "period_end": "2023-10-01",
+        "ChargeCategory": "Purchase",
+        "PricingCategory": "Committed",
+        "CommitmentDiscountType": "Reservation",
+        "BilledCost": Decimal("3.25"),
+        "EffectiveCost": None,
+        "day": "2023-09-21",
+        "period_end": "2023-10-01",
     }
-    ids = workspace.sql("SELECT count(*) AS n FROM costs WHERE ResourceId <> lower(ResourceId)").item()
+    ids = workspace.sql(
+        "SELECT count(*) AS n FROM costs WHERE ResourceId <> lower(ResourceId)"
+    ).item()
     assert ids == 0
 
 
@@ -139,14 +165,20 @@ def test_german_localised_header_is_understood(samples: Path, workspace: Workspa
     ).row(0, named=True)
     assert row == {
         "SubAccountId": "/subscriptions/11111111-12ab-34dc-56ef-123456abcdef",
-        "x_ResourceGroupName": "Example-Resource-Group", "RegionId": "eastus",
-        "ServiceName": "Load Balancer", "BilledCost": Decimal("0.075"),
+        "x_ResourceGroupName": "Example-Resource-Group",
+        "RegionId": "eastus",
+        "ServiceName": "Load Balancer",
+        "BilledCost": Decimal("0.075"),
     }
 
 
 def test_reservation_recommendations_are_stored(samples: Path, workspace: Workspace) -> None:
     path = samples / "cost-exports" / "ftk_EA-Reservations-Recommendations_early.csv"
     [result] = workspace.ingest([path])
-    assert (result.status, result.kind, result.rows) == ("loaded", "reservation-recommendations", 23)
+    assert (result.status, result.kind, result.rows) == (
+        "loaded",
+        "reservation-recommendations",
+        23,
+    )
     total = workspace.sql("SELECT sum(net_savings) AS s FROM reservation_recommendations").item()
     assert total == pytest.approx(sum(float(r["NetSavings"]) for r in _rows(path)))

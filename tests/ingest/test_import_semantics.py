@@ -33,7 +33,9 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path: Path, workspace: Wo
     assert_frame_equal(workspace.sql("SELECT * FROM costs ORDER BY ALL"), before)
 
 
-def test_newer_month_to_date_export_replaces_the_older(tmp_path: Path, workspace: Workspace) -> None:
+def test_newer_month_to_date_export_replaces_the_older(
+    tmp_path: Path, workspace: Workspace
+) -> None:
     older = write_focus(tmp_path / "mtd-10.csv", focus_rows(range(1, 11)))
     newer = write_focus(tmp_path / "mtd-15.csv", focus_rows(range(1, 16)))
     workspace.ingest([older])
@@ -45,7 +47,9 @@ def test_newer_month_to_date_export_replaces_the_older(tmp_path: Path, workspace
     assert statuses.get_column("status").to_list() == ["replaced", "loaded"]
 
 
-def test_an_older_export_arriving_late_does_not_replace_a_newer(tmp_path: Path, workspace: Workspace) -> None:
+def test_an_older_export_arriving_late_does_not_replace_a_newer(
+    tmp_path: Path, workspace: Workspace
+) -> None:
     older = write_focus(tmp_path / "mtd-10.csv", focus_rows(range(1, 11)))
     newer = write_focus(tmp_path / "mtd-15.csv", focus_rows(range(1, 16)))
     workspace.ingest([newer])
@@ -54,24 +58,37 @@ def test_an_older_export_arriving_late_does_not_replace_a_newer(tmp_path: Path, 
     assert "kept out" in late.message
 
 
-def test_other_subscriptions_and_months_are_not_replaced(tmp_path: Path, workspace: Workspace) -> None:
+def test_other_subscriptions_and_months_are_not_replaced(
+    tmp_path: Path, workspace: Workspace
+) -> None:
     a = write_focus(tmp_path / "a.csv", focus_rows(range(1, 11)))
     other_sub = write_focus(
-        tmp_path / "b.csv", focus_rows(range(1, 11), sub="/subscriptions/00000000-0000-0000-0000-00000000000b")
+        tmp_path / "b.csv",
+        focus_rows(range(1, 11), sub="/subscriptions/00000000-0000-0000-0000-00000000000b"),
     )
     other_month = write_focus(tmp_path / "c.csv", focus_rows(range(1, 11), month="2026-10"))
     workspace.ingest([a, other_sub, other_month])
     assert workspace.sql("SELECT count(*) AS n FROM costs").item() == 60
 
 
-def test_actual_and_amortized_for_one_period_are_not_double_counted(tmp_path: Path, workspace: Workspace) -> None:
+def test_actual_and_amortized_for_one_period_are_not_double_counted(
+    tmp_path: Path, workspace: Workspace
+) -> None:
     header = "SubscriptionId,SubscriptionName,Date,MeterCategory,MeterId,ResourceId,CostInBillingCurrency,BillingCurrencyCode,ChargeType,PricingModel"
     sub = "11111111-1111-1111-1111-111111111111"
     rid = f"/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
-    actual = [f"{sub},Prod,09/0{d}/2026,Virtual Machines,m1,{rid},0,USD,Usage,Reservation" for d in range(1, 4)]
+    actual = [
+        f"{sub},Prod,09/0{d}/2026,Virtual Machines,m1,{rid},0,USD,Usage,Reservation"
+        for d in range(1, 4)
+    ]
     actual.append(f"{sub},Prod,09/01/2026,Virtual Machines,m2,,30,USD,Purchase,Reservation")
-    amortized = [f"{sub},Prod,09/0{d}/2026,Virtual Machines,m1,{rid},1,USD,Usage,Reservation" for d in range(1, 4)]
-    amortized.append(f"{sub},Prod,09/01/2026,Virtual Machines,m1,,27,USD,UnusedReservation,Reservation")
+    amortized = [
+        f"{sub},Prod,09/0{d}/2026,Virtual Machines,m1,{rid},1,USD,Usage,Reservation"
+        for d in range(1, 4)
+    ]
+    amortized.append(
+        f"{sub},Prod,09/01/2026,Virtual Machines,m1,,27,USD,UnusedReservation,Reservation"
+    )
     amortized.append(f"{sub},Prod,09/01/2026,Virtual Machines,m2,,30,USD,Purchase,Reservation")
     (tmp_path / "actual.csv").write_text(header + "\n" + "\n".join(actual) + "\n")
     (tmp_path / "amort.csv").write_text(header + "\n" + "\n".join(amortized) + "\n")
@@ -103,10 +120,15 @@ def test_export_run_folder_with_manifest(tmp_path: Path, workspace: Workspace) -
     write_focus(run / "part_1_0001.csv", focus_rows(range(6, 11)))
     manifest = {
         "dataRowCount": 20,
-        "exportConfig": {"type": "FocusCost", "dataVersion": "1.0r2",
-                         "resourceId": "/subscriptions/x/providers/Microsoft.CostManagement/exports/e"},
+        "exportConfig": {
+            "type": "FocusCost",
+            "dataVersion": "1.0r2",
+            "resourceId": "/subscriptions/x/providers/Microsoft.CostManagement/exports/e",
+        },
         "runInfo": {"submittedTime": "2026-09-11T02:00:00Z"},
-        "blobs": [{"blobName": f"c/export/20260901-20260930/run-1/part_{i}_0001.csv"} for i in (0, 1)],
+        "blobs": [
+            {"blobName": f"c/export/20260901-20260930/run-1/part_{i}_0001.csv"} for i in (0, 1)
+        ],
     }
     (run / "manifest.json").write_text(json.dumps(manifest))
     [result] = workspace.ingest([tmp_path / "export"])
@@ -162,12 +184,17 @@ def test_another_process_reads_while_an_import_runs(tmp_path: Path, workspace: W
     def read_from_another_process(_: Detected) -> None:
         # The import holds its write open right now; a reader must neither block nor fail.
         out = subprocess.run(
-            [sys.executable, "-c", READER, str(workspace.root)], capture_output=True, text=True,
-            timeout=60, check=True,
+            [sys.executable, "-c", READER, str(workspace.root)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         seen.append(json.loads(out.stdout))
 
-    workspace.ingest([write_focus(tmp_path / "b.csv", focus_rows(range(1, 11), month="2026-10"))],
-                     before_commit=read_from_another_process)
+    workspace.ingest(
+        [write_focus(tmp_path / "b.csv", focus_rows(range(1, 11), month="2026-10"))],
+        before_commit=read_from_another_process,
+    )
     assert seen == [{"rows": 20, "version": 2}]
     assert workspace.sql("SELECT count(*) FROM costs").item() == 40

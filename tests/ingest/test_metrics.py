@@ -401,3 +401,11 @@ def test_bad_value_in_parquet_has_a_row_but_no_line(tmp_path: Path) -> None:
 def test_unknown_format_name_is_a_programming_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown metrics format"):
         parse_metrics(write_csv(tmp_path, CSV_HEADER + "\n"), "prometheus")
+
+
+def test_damaged_parquet_is_not_detected_and_parse_explains(tmp_path: Path) -> None:
+    path = tmp_path / "m.parquet"
+    path.write_bytes(b"PAR1 this is not a parquet file")
+    assert metrics_format(path) is None
+    with pytest.raises(IngestError, match="unreadable Parquet file"):
+        parse_metrics(path, "azure-metrics-parquet")
