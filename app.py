@@ -32,7 +32,9 @@ except CloudOptimaError as exc:
     st.stop()
 
 if totals.is_empty():
-    st.info("No cost data yet. Import exports with `cloudoptima ingest PATH` or run `cloudoptima demo`.")
+    st.info(
+        "No cost data yet. Import exports with `cloudoptima ingest PATH` or run `cloudoptima demo`."
+    )
     st.stop()
 
 st.caption(f"Workspace `{workspace.root}` · data version {workspace.data_version}")

@@ -39,6 +39,12 @@ from typing import Any
 
 import duckdb
 
+# The venv's editable install maps `cloudoptima` as a namespace package (its
+# __init__ never runs) when the repo root is not on sys.path, as for bench/ scripts.
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
 DEFAULT_ROWS = 1_000_000
 DEFAULT_OUT = Path(__file__).resolve().parent / "out"
 MIN_SPEED_RATIO = 0.5
@@ -132,6 +138,8 @@ SERVICES = (
             "Analytics Logs", "Pay-as-you-go Data Ingestion", "GB", 1, "Management and Governance",
             "SaaS", 2.76, "DZH318Z0BQ9G", "AAP-89012", "7b8c9d0e-8888-4b9c-8d0e-1f2a3b4c5d6e"),
 )  # fmt: skip
+# Usual quantity per day and resource, in each service's unit (storage and logs vary).
+DAILY_QUANTITY = (24.0, 1 / 31, 500 / 31, 96.0, 24.0, 24.0, 3.0, 5.0)
 
 
 # -- generating the export ------------------------------------------------------------
@@ -175,16 +183,16 @@ def base_sql(rows: int) -> str:
             {pick([s.price for s in SERVICES], "t")} * (1 + (r % 5) / 10) * 0.85
                 AS contracted_unit_price,
             t = 0 AND h % 5 = 0 AS committed,
-            CASE WHEN t IN (0, 3, 4, 5) THEN 24.0 ELSE ((h >> 8) % 100000) / 1000.0 END
-                * (1 + m) AS qty
+            {pick(list(DAILY_QUANTITY), "t")}
+                * CASE WHEN t IN (2, 6, 7) THEN 0.5 + ((h >> 8) % 1000) / 1000 ELSE 1 END
+                AS qty
         FROM (
             SELECT range AS i, hash(range) AS h,
                 range % {RESOURCES} AS r,
                 (range % {RESOURCES}) % {len(SERVICES)} AS t,
                 (range % {RESOURCES}) % {len(SUBSCRIPTIONS)} AS s,
-                (range % {RESOURCES}) % {len(TAGS)} AS g,
-                (range % {RESOURCES}) % {len(REGIONS)} AS z,
-                ((range // {RESOURCES}) // {DAYS}) % 4 AS m,
+                ((range % {RESOURCES}) // {len(SERVICES)}) % {len(TAGS)} AS g,
+                ((range % {RESOURCES}) // {len(SUBSCRIPTIONS)}) % {len(REGIONS)} AS z,
                 DATE '{FIRST_DAY}' + CAST((range // {RESOURCES}) % {DAYS} AS INTEGER) AS day
             FROM range({rows})
         )

@@ -30,8 +30,13 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.option("--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Workspace folder (default: $CLOUDOPTIMA_WORKSPACE or data/workspace).")
+@click.option(
+    "--workspace",
+    "workspace",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Workspace folder (default: $CLOUDOPTIMA_WORKSPACE or data/workspace).",
+)
 @click.pass_context
 def main(ctx: click.Context, workspace: Path | None) -> None:
     """FinOps analytics for Azure: import exports, explore costs."""
@@ -44,8 +49,12 @@ def _open(ctx: click.Context) -> Workspace:
 
 @main.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same estate.")
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Last day of cost data (default: yesterday).")
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day of cost data (default: yesterday).",
+)
 @click.pass_context
 def demo(ctx: click.Context, seed: int, end: datetime | None) -> None:
     """Build the demo estate and import it through the normal ingest path."""
@@ -57,15 +66,24 @@ def demo(ctx: click.Context, seed: int, end: datetime | None) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--kind", type=click.Choice(KIND_CHOICES), default=None,
-              help="Skip detection: the kind of every input.")
+@click.option(
+    "--kind",
+    type=click.Choice(KIND_CHOICES),
+    default=None,
+    help="Skip detection: the kind of every input.",
+)
 @click.option("--currency", default=None, help="Billing currency for exports that carry none.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], kind: str | None, currency: str | None) -> None:
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], kind: str | None, currency: str | None
+) -> None:
     """Import cost exports, inventory and metrics files or export folders."""
     ws = _open(ctx)
-    with click.progressbar(length=1, label="importing", file=sys.stderr,
-                           item_show_func=lambda p: p.name if p else "") as bar:
+    bar: Any
+    with click.progressbar(
+        length=1, label="importing", file=sys.stderr, item_show_func=lambda p: p.name if p else ""
+    ) as bar:
+
         def progress(done: int, total: int, path: Path) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos, path)
@@ -92,18 +110,35 @@ def imports(ctx: click.Context, fmt: str) -> None:
     """Show the import log, newest first."""
     frame = _open(ctx).imports()
     if fmt == "table":
-        frame = frame.select("import_id", "status", "kind", "format", "dataset", "rows",
-                             "billing_period_start", "file", "error")
+        frame = frame.select(
+            "import_id",
+            "status",
+            "kind",
+            "format",
+            "dataset",
+            "rows",
+            "billing_period_start",
+            "file",
+            "error",
+        )
     click.echo(render(frame, fmt))
 
 
 @main.command()
-@click.option("--by", "by", default="", help="Group columns, comma separated: FOCUS names or tag:KEY.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive).")
-@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive).")
+@click.option(
+    "--by", "by", default="", help="Group columns, comma separated: FOCUS names or tag:KEY."
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive)."
+)
+@click.option(
+    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive)."
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
-def costs(ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str) -> None:
+def costs(
+    ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str
+) -> None:
     """Billed and effective cost by any dimension, per billing currency."""
     frame = _open(ctx).costs(by, start=_day(start), end=_day(end))
     click.echo(render(frame, fmt, money=MONEY))

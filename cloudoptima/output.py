@@ -41,7 +41,9 @@ def _table(frame: pl.DataFrame, money: tuple[str, ...]) -> str:
     numeric = [frame.schema[c].is_numeric() for c in frame.columns]
 
     def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)).rstrip()
+        return "  ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(list(frame.columns)), rule, *(line(r) for r in cells)])

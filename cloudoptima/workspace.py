@@ -31,7 +31,9 @@ from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.store import Store
 
 # Dimensions `costs(by=...)` accepts besides `tag:KEY`: the FOCUS text columns.
-COST_DIMENSIONS = tuple(c for c, t in COST_COLUMNS.items() if t == "VARCHAR" and not c.startswith("_"))
+COST_DIMENSIONS = tuple(
+    c for c, t in COST_COLUMNS.items() if t == "VARCHAR" and not c.startswith("_")
+)
 COST_METRICS = ("BilledCost", "EffectiveCost")
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
@@ -65,7 +67,7 @@ class Workspace:
 
     def is_empty(self) -> bool:
         """True when nothing was imported yet."""
-        return self.sql("SELECT count(*) AS n FROM imports").item() == 0
+        return bool(self.sql("SELECT count(*) AS n FROM imports").item() == 0)
 
     # -- reading -----------------------------------------------------------
     def sql(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
@@ -126,7 +128,9 @@ class Workspace:
         exprs = [f"{_dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
         where, params = _date_filter(start, end)
         group = ", ".join([*exprs, "BillingCurrency"])
-        order = ", ".join(["BillingCurrency", '"BilledCost" DESC NULLS LAST', *(quote_ident(d) for d in dims)])
+        order = ", ".join(
+            ["BillingCurrency", '"BilledCost" DESC NULLS LAST', *(quote_ident(d) for d in dims)]
+        )
         return self.sql(
             f"""SELECT {group}, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost
                 FROM costs {where} GROUP BY ALL ORDER BY {order}""",
@@ -178,9 +182,21 @@ def _dimension_sql(dimension: str) -> str:
         path = quote_literal('$."' + tag.group(1).replace('"', '\\"') + '"')
         return f"coalesce(json_extract_string(Tags, {path}), '(untagged)')"
     if dimension not in COST_DIMENSIONS:
-        known = ", ".join(("ServiceName", "SubAccountName", "x_ResourceGroupName", "RegionName",
-                           "ResourceType", "ResourceId", "ChargeCategory", "tag:KEY"))
-        raise CloudOptimaError(f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}")
+        known = ", ".join(
+            (
+                "ServiceName",
+                "SubAccountName",
+                "x_ResourceGroupName",
+                "RegionName",
+                "ResourceType",
+                "ResourceId",
+                "ChargeCategory",
+                "tag:KEY",
+            )
+        )
+        raise CloudOptimaError(
+            f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}"
+        )
     return quote_ident(dimension)
 
 

@@ -15,20 +15,45 @@ from cloudoptima.cli import main
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     """Run the real console entry point in a child process."""
-    return subprocess.run([sys.executable, "-m", "cloudoptima", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "cloudoptima", *args], capture_output=True, text=True, timeout=120
+    )
 
 
 def test_costs_json_is_an_array_of_group_objects(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     export = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 11)))
     assert run("--workspace", ws, "ingest", str(export)).returncode == 0
-    out = run("--workspace", ws, "costs", "--by", "ServiceName,tag:team", "--start", "2026-09-01",
-              "--end", "2026-09-05", "--format", "json")
+    out = run(
+        "--workspace",
+        ws,
+        "costs",
+        "--by",
+        "ServiceName,tag:team",
+        "--start",
+        "2026-09-01",
+        "--end",
+        "2026-09-05",
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert rows == [
-        {"ServiceName": "Virtual Machines", "tag:team": "t1", "BillingCurrency": "USD", "BilledCost": 55.0, "EffectiveCost": 50.0},
-        {"ServiceName": "Virtual Machines", "tag:team": "t0", "BillingCurrency": "USD", "BilledCost": 50.0, "EffectiveCost": 45.0},
+        {
+            "ServiceName": "Virtual Machines",
+            "tag:team": "t1",
+            "BillingCurrency": "USD",
+            "BilledCost": 55.0,
+            "EffectiveCost": 50.0,
+        },
+        {
+            "ServiceName": "Virtual Machines",
+            "tag:team": "t0",
+            "BillingCurrency": "USD",
+            "BilledCost": 50.0,
+            "EffectiveCost": 45.0,
+        },
     ]
 
 
@@ -37,7 +62,9 @@ def test_costs_csv_and_table(tmp_path: Path) -> None:
     ws = str(tmp_path / "ws")
     export = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 3)))
     assert runner.invoke(main, ["--workspace", ws, "ingest", str(export)]).exit_code == 0
-    csv_out = runner.invoke(main, ["--workspace", ws, "costs", "--by", "x_ResourceGroupName", "--format", "csv"])
+    csv_out = runner.invoke(
+        main, ["--workspace", ws, "costs", "--by", "x_ResourceGroupName", "--format", "csv"]
+    )
     assert csv_out.output.splitlines() == [
         "x_ResourceGroupName,BillingCurrency,BilledCost,EffectiveCost",
         "RG-App,USD,42.0000000000,38.0000000000",
@@ -67,4 +94,7 @@ def test_imports_lists_the_log(tmp_path: Path) -> None:
     run("--workspace", ws, "ingest", str(export), str(export))
     out = run("--workspace", ws, "imports", "--format", "json")
     log = json.loads(out.stdout)
-    assert [(r["import_id"], r["status"], r["rows"]) for r in log] == [(2, "skipped", 0), (1, "loaded", 4)]
+    assert [(r["import_id"], r["status"], r["rows"]) for r in log] == [
+        (2, "skipped", 0),
+        (1, "loaded", 4),
+    ]

@@ -62,10 +62,11 @@ class Resource:
     size_gb: int = 0
     count: int = 1  # instances of a plan, sites of a plan, ...
     usage: float = 0.0  # daily usage level of usage-billed services
-    changed: datetime | None = None  # when a VM stopped or was deallocated
+    changed: datetime | None = None  # when a VM stopped/deallocated or a cost spike hit
     removed: date | None = None  # first day the resource no longer existed
     outages: tuple[tuple[datetime, int], ...] = ()  # (start, hours) deallocated windows
     fixed_id: str = ""  # ids that are not under a resource group (reservations)
+    attrs: dict[str, str] = field(default_factory=dict)  # inventory-only details
 
     @property
     def id(self) -> str:

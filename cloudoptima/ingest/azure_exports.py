@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cloudoptima.ingest.headers import LEGACY_ALIASES, canonical_field
-from cloudoptima.ingest.sqltypes import as_json_object, as_number, as_timestamp, quote_ident
+from cloudoptima.ingest.sqltypes import as_json_object, as_number, as_timestamp
 from cloudoptima.storage.schema import QUANTITY
 
 REQUIRED_FIELDS = ("date", "cost")
@@ -100,7 +100,9 @@ def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dic
             else "NULL"
         ),
         "ListCost": _list_cost(c),
-        "ContractedCost": f"{num('unitprice')} * {qty('quantity')}" if c.has("unitprice") else "NULL",
+        "ContractedCost": f"{num('unitprice')} * {qty('quantity')}"
+        if c.has("unitprice")
+        else "NULL",
         "ContractedUnitPrice": num("unitprice"),
         "ListUnitPrice": num("paygprice"),
         "x_EffectiveUnitPrice": num("effectiveprice"),
@@ -248,8 +250,12 @@ def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
         "x_BillingAccountName": r("billingaccountname"),
         "x_BillingProfileId": r("billingprofileid"),
         "x_BillingProfileName": r("billingprofilename"),
-        "x_BilledCostInUsd": as_number(r("costinusd"), c.header("costinusd")) if dataset == "actual" else "NULL",
-        "x_EffectiveCostInUsd": as_number(r("costinusd"), c.header("costinusd")) if dataset == "amortized" else "NULL",
+        "x_BilledCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
+        if dataset == "actual"
+        else "NULL",
+        "x_EffectiveCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
+        if dataset == "amortized"
+        else "NULL",
     }
 
 
@@ -259,7 +265,9 @@ def _resource_columns(c: LegacyColumns) -> dict[str, str]:
     arm_type = f"nullif(regexp_extract({rid}, '/providers/([^/]+/[^/]+)', 1), '')"
     provider = f"coalesce(split_part({arm_type}, '/', 1), lower({r('consumedservice')}))"
     location = f"lower(replace({r('resourcelocation')}, ' ', ''))"
-    region_id = f"coalesce((SELECT region_id FROM lk_region_alias WHERE alias = {location}), {location})"
+    region_id = (
+        f"coalesce((SELECT region_id FROM lk_region_alias WHERE alias = {location}), {location})"
+    )
     category = (
         f"coalesce(CASE WHEN {r('servicefamily')} IN (SELECT unnest(['Compute','Networking','Storage','Databases','Analytics','Security','Web','Other'])) "
         f"THEN {r('servicefamily')} END, (SELECT category FROM lk_providers WHERE provider = {provider}), 'Other')"

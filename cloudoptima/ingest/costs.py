@@ -75,21 +75,32 @@ def _plan(
         mapped, ignored = focus.map_columns(src.cells, src.refs)
         missing = [c for c in focus.REQUIRED if c not in mapped]
         if missing:
-            raise IngestError(detected.path, f"this FOCUS file lacks the required column {missing[0]}")
+            raise IngestError(
+                detected.path, f"this FOCUS file lacks the required column {missing[0]}"
+            )
         exprs = focus.focus_select(mapped)
-        return "focus", _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart")), ignored
+        return (
+            "focus",
+            _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart")),
+            ignored,
+        )
     cols = azure_exports.LegacyColumns(src.cells, src.refs)
     _check_legacy_columns(detected, cols, currency)
     dataset = detected.dataset or _infer_dataset(con, detected, src, cols)
     exprs = azure_exports.focus_select(cols, dataset, currency)
-    required = {"cost": "BilledCost" if dataset == "actual" else "EffectiveCost", "date": "ChargePeriodStart"}
+    required = {
+        "cost": "BilledCost" if dataset == "actual" else "EffectiveCost",
+        "date": "ChargePeriodStart",
+    }
     mapped = {required[f]: cols.fields[f] for f in required}
     if cols.has("currency"):
         mapped["BillingCurrency"] = cols.fields["currency"]
     return dataset, _required(exprs, mapped, tuple(mapped)), []
 
 
-def _check_legacy_columns(detected: Detected, cols: azure_exports.LegacyColumns, currency: str | None) -> None:
+def _check_legacy_columns(
+    detected: Detected, cols: azure_exports.LegacyColumns, currency: str | None
+) -> None:
     for needed in azure_exports.REQUIRED_FIELDS:
         if not cols.has(needed):
             raise IngestError(detected.path, f"this cost export has no {needed} column")
@@ -102,7 +113,10 @@ def _check_legacy_columns(detected: Detected, cols: azure_exports.LegacyColumns,
 
 
 def _infer_dataset(
-    con: duckdb.DuckDBPyConnection, detected: Detected, src: Source, cols: azure_exports.LegacyColumns
+    con: duckdb.DuckDBPyConnection,
+    detected: Detected,
+    src: Source,
+    cols: azure_exports.LegacyColumns,
 ) -> str:
     """Amortized exports are the ones with unused-commitment rows or amortized usage."""
     if any("amortiz" in p.name.lower() for p in detected.parts):
@@ -115,7 +129,9 @@ def _infer_dataset(
     return "amortized" if row and row[0] else "actual"
 
 
-def _required(exprs: dict[str, str], mapped: dict[str, tuple[str, str]], columns: tuple[str, ...]) -> dict[str, str]:
+def _required(
+    exprs: dict[str, str], mapped: dict[str, tuple[str, str]], columns: tuple[str, ...]
+) -> dict[str, str]:
     """Make an empty value in a required column an error naming the column."""
     for column in columns:
         header = mapped[column][1]
@@ -189,7 +205,9 @@ def _replace_superseded(con: duckdb.DuckDBPyConnection, import_id: int, load: Co
     stale = f"""DELETE FROM costs c WHERE _import_id = $1 AND EXISTS (SELECT 1 FROM _old o
         JOIN _keys n USING (k, p) WHERE o.newest > n.newest AND o.k = {_KEY} AND o.p = c.BillingPeriodStart)"""
     load.stale_rows = _deleted(con, stale, [import_id])
-    replaced = con.execute("SELECT DISTINCT unnest(imports) FROM _old o JOIN _keys n USING (k, p) WHERE o.newest <= n.newest").fetchall()
+    replaced = con.execute(
+        "SELECT DISTINCT unnest(imports) FROM _old o JOIN _keys n USING (k, p) WHERE o.newest <= n.newest"
+    ).fetchall()
     load.replaced_imports = sorted(int(r[0]) for r in replaced)
     delete = f"""DELETE FROM costs c WHERE _import_id <> $1 AND _dataset IN {overlaps}
         AND EXISTS (SELECT 1 FROM _old o JOIN _keys n USING (k, p)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest import inventory, metrics
@@ -17,13 +17,29 @@ from cloudoptima.ingest.headers import CsvHeader, check_duplicates, normalise_na
 
 KINDS = ("cost", "inventory", "metrics", "reservation-recommendations")
 # --kind accepts these; the cost ones also fix the dataset.
-KIND_CHOICES = ("focus", "actual", "amortized", "inventory", "metrics", "reservation-recommendations")
+KIND_CHOICES = (
+    "focus",
+    "actual",
+    "amortized",
+    "inventory",
+    "metrics",
+    "reservation-recommendations",
+)
 
 # Names only FOCUS uses; a header with two of them is FOCUS (possibly a broken one).
 _FOCUS_ONLY = {
-    "billedcost", "effectivecost", "listcost", "contractedcost", "chargeperiodstart",
-    "chargeperiodend", "billingperiodstart", "billingperiodend", "chargecategory",
-    "providername", "subaccountid", "servicecategory",
+    "billedcost",
+    "effectivecost",
+    "listcost",
+    "contractedcost",
+    "chargeperiodstart",
+    "chargeperiodend",
+    "billingperiodstart",
+    "billingperiodend",
+    "chargecategory",
+    "providername",
+    "subaccountid",
+    "servicecategory",
 }
 _FOCUS_11 = {"servicesubcategory", "skumeter", "capacityreservationid", "skupricedetails"}
 _FOCUS_12 = {"billingaccounttype", "subaccounttype", "invoiceid", "pricingcurrency"}
@@ -83,7 +99,7 @@ def _detect_json(path: Path, kind: str | None) -> Detected:
     if kind in (None, "inventory") and (fmt := inventory.inventory_format(path)):
         return Detected(path, "inventory", fmt, file_type="json", parts=(path,))
     _check_json_syntax(path)
-    _raise_unrecognised(path, "JSON")
+    return _raise_unrecognised(path, "JSON")
 
 
 def _check_json_syntax(path: Path) -> None:
@@ -107,27 +123,32 @@ def _detect_parquet(path: Path, kind: str | None) -> Detected:
         return Detected(path, "metrics", fmt, file_type="parquet", parts=(path,))
     cost = _cost_format(fields, kind)
     if cost:
-        fmt, version, dataset = cost
-        return Detected(path, "cost", fmt, version, dataset, "parquet", (path,))
-    _raise_unrecognised(path, "Parquet")
+        name, version, dataset = cost
+        return Detected(path, "cost", name, version, dataset, "parquet", (path,))
+    return _raise_unrecognised(path, "Parquet")
 
 
 def _detect_csv(path: Path, kind: str | None) -> Detected:
     header = read_header(path)
     check_duplicates(path, header.cells)
     fields = {normalise_name(c) for c in header.cells}
-    if kind in (None, "reservation-recommendations") and _RESERVATION_RECS <= fields:
-        return Detected(path, "reservation-recommendations", "ea-reservation-recommendations",
-                        parts=(path,), header=header)
+    if kind in (None, "reservation-recommendations") and fields >= _RESERVATION_RECS:
+        return Detected(
+            path,
+            "reservation-recommendations",
+            "ea-reservation-recommendations",
+            parts=(path,),
+            header=header,
+        )
     cost = _cost_format(fields, kind)
     if cost and kind not in ("inventory", "metrics"):
-        fmt, version, dataset = cost
-        return Detected(path, "cost", fmt, version, dataset, "csv", (path,), header)
+        name, version, dataset = cost
+        return Detected(path, "cost", name, version, dataset, "csv", (path,), header)
     if kind in (None, "metrics") and (fmt := metrics.metrics_format(path)):
         return Detected(path, "metrics", fmt, parts=(path,), header=header)
     if kind in (None, "inventory") and (fmt := inventory.inventory_format(path)):
         return Detected(path, "inventory", fmt, parts=(path,), header=header)
-    _raise_unrecognised(path, f"CSV (header: {', '.join(header.cells[:6])}...)")
+    return _raise_unrecognised(path, f"CSV (header: {', '.join(header.cells[:6])}...)")
 
 
 def _cost_format(fields: set[str], kind: str | None) -> tuple[str, str | None, str | None] | None:
@@ -154,7 +175,7 @@ def _focus_version(fields: set[str]) -> str:
     return "1.0"
 
 
-def _raise_unrecognised(path: Path, what: str) -> Any:
+def _raise_unrecognised(path: Path, what: str) -> NoReturn:
     raise IngestError(
         path,
         f"is {what} but not a cost export (FOCUS, EA, MCA or pay-as-you-go), "

@@ -65,14 +65,11 @@ class CsvHeader:
 
 def open_text(path: Path) -> io.TextIOWrapper:
     """Open a possibly gzip-compressed text file, dropping a UTF-8 BOM."""
-    raw = path.open("rb")
-    if raw.read(2) == b"\x1f\x8b":
-        raw.seek(0)
-        stream: io.BufferedIOBase = gzip.GzipFile(fileobj=raw)  # type: ignore[assignment]
-    else:
-        raw.seek(0)
-        stream = raw  # type: ignore[assignment]
-    return io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    with path.open("rb") as probe:
+        compressed = probe.read(2) == b"\x1f\x8b"
+    if compressed:
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return io.TextIOWrapper(path.open("rb"), encoding="utf-8-sig", newline="")
 
 
 def read_header(path: Path, *, max_preamble: int = 3) -> CsvHeader:

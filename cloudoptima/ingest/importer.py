@@ -16,7 +16,11 @@ import duckdb
 from cloudoptima.errors import CloudOptimaError, IngestError
 from cloudoptima.ingest.costs import load_costs
 from cloudoptima.ingest.detect import Detected, detect
-from cloudoptima.ingest.loaders import load_inventory, load_metrics, load_reservation_recommendations
+from cloudoptima.ingest.loaders import (
+    load_inventory,
+    load_metrics,
+    load_reservation_recommendations,
+)
 from cloudoptima.ingest.manifest import expected_rows, find_manifests
 
 
@@ -55,7 +59,9 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
             if runs:
                 inputs.extend(m.parent for m in runs)
             else:
-                inputs.extend(p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith("."))
+                inputs.extend(
+                    p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
+                )
         else:
             inputs.append(path)
     return inputs
@@ -94,23 +100,35 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
             con.execute("ROLLBACK")
             raise
         _keep_raw(path, digest, options.raw_dir)
-        return ImportResult(import_id, str(path), "loaded", detected.kind, detected.format,
-                            int(info.get("rows", 0)), str(info.get("message", "")))
+        return ImportResult(
+            import_id,
+            str(path),
+            "loaded",
+            detected.kind,
+            detected.format,
+            int(info.get("rows", 0)),
+            str(info.get("message", "")),
+        )
     except CloudOptimaError as exc:
         _log_failure(con, import_id, path, detected, started, str(exc))
-        return ImportResult(import_id, str(path), "failed", detected and detected.kind,
-                            detected and detected.format, error=str(exc))
+        kind, fmt = (detected.kind, detected.format) if detected else (None, None)
+        return ImportResult(import_id, str(path), "failed", kind, fmt, error=str(exc))
 
 
-def _load(con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int,
-          options: ImportOptions) -> dict[str, Any]:
+def _load(
+    con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
+) -> dict[str, Any]:
     if detected.kind == "cost":
         load = load_costs(con, detected, import_id, currency=options.currency)
         _check_manifest_rows(detected, load.rows + load.stale_rows)
         return {
-            "rows": load.rows, "dataset": load.dataset, "scope": load.scope,
-            "billing_period_start": load.period_start, "billing_period_end": load.period_end,
-            "message": _cost_message(load), "replaced": load.replaced_imports,
+            "rows": load.rows,
+            "dataset": load.dataset,
+            "scope": load.scope,
+            "billing_period_start": load.period_start,
+            "billing_period_end": load.period_end,
+            "message": _cost_message(load),
+            "replaced": load.replaced_imports,
         }
     if detected.kind == "inventory":
         return load_inventory(con, detected, import_id, options.seen_at or _now())
@@ -125,7 +143,9 @@ def _cost_message(load: Any) -> str:
         ids = ", ".join(f"#{i}" for i in load.replaced_imports)
         parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
     if load.stale_rows:
-        parts.append(f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded")
+        parts.append(
+            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
+        )
     if load.ignored_columns:
         parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
     return "; ".join(parts)
@@ -157,17 +177,39 @@ def _previous_import(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
     return int(row[0]) if row and row[0] is not None else None
 
 
-def _log(con: duckdb.DuckDBPyConnection, import_id: int, path: Path, detected: Detected | None,
-         digest: str | None, status: str, started: datetime, info: dict[str, Any],
-         error: str | None = None) -> None:
+def _log(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    path: Path,
+    detected: Detected | None,
+    digest: str | None,
+    status: str,
+    started: datetime,
+    info: dict[str, Any],
+    error: str | None = None,
+) -> None:
     con.execute(
         """INSERT INTO imports (import_id, file, content_hash, kind, format, version, dataset, rows,
            billing_period_start, billing_period_end, scope, status, error, message, started_at, finished_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [import_id, str(path), digest, detected and detected.kind, detected and detected.format,
-         detected and detected.version, info.get("dataset") or (detected and detected.dataset),
-         info.get("rows", 0), info.get("billing_period_start"), info.get("billing_period_end"),
-         info.get("scope"), status, error, info.get("message"), started, _now()],
+        [
+            import_id,
+            str(path),
+            digest,
+            detected and detected.kind,
+            detected and detected.format,
+            detected and detected.version,
+            info.get("dataset") or (detected and detected.dataset),
+            info.get("rows", 0),
+            info.get("billing_period_start"),
+            info.get("billing_period_end"),
+            info.get("scope"),
+            status,
+            error,
+            info.get("message"),
+            started,
+            _now(),
+        ],
     )
     for replaced in info.get("replaced", []):
         con.execute(
@@ -177,15 +219,28 @@ def _log(con: duckdb.DuckDBPyConnection, import_id: int, path: Path, detected: D
         )
 
 
-def _log_skip(con: duckdb.DuckDBPyConnection, import_id: int, path: Path, detected: Detected,
-              digest: str, previous: int, started: datetime) -> ImportResult:
+def _log_skip(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    path: Path,
+    detected: Detected,
+    digest: str,
+    previous: int,
+    started: datetime,
+) -> ImportResult:
     message = f"already imported as #{previous}; nothing changed"
     _log(con, import_id, path, detected, digest, "skipped", started, {"message": message})
     return ImportResult(import_id, str(path), "skipped", detected.kind, detected.format, 0, message)
 
 
-def _log_failure(con: duckdb.DuckDBPyConnection, import_id: int, path: Path,
-                 detected: Detected | None, started: datetime, error: str) -> None:
+def _log_failure(
+    con: duckdb.DuckDBPyConnection,
+    import_id: int,
+    path: Path,
+    detected: Detected | None,
+    started: datetime,
+    error: str,
+) -> None:
     _log(con, import_id, path, detected, None, "failed", started, {}, error)
 
 

@@ -38,13 +38,15 @@ def load_inventory(
     return {"rows": frame.height, "message": f"{frame.height} resources of {types} types"}
 
 
-def load_metrics(con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int) -> dict[str, Any]:
+def load_metrics(
+    con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int
+) -> dict[str, Any]:
     """Insert metric points; a point already stored for the same key is replaced."""
     frame = metrics.parse_metrics(detected.path, detected.format)
     frame = frame.with_columns(pl.lit(import_id, dtype=pl.Int32).alias("_import_id"))
     con.register("_points", frame)
     key = ("resource_id", "metric", "dimensions", "grain", "timestamp")
-    match = " AND ".join(f"m.{quote_ident(k)} = p.{quote_ident(k)}" for k in key)
+    match = " AND ".join(f"m.{quote_ident(k)} IS NOT DISTINCT FROM p.{quote_ident(k)}" for k in key)
     con.execute(f"DELETE FROM metrics m USING _points p WHERE {match}")
     names = ", ".join(quote_ident(c) for c in METRIC_COLUMNS)
     con.execute(f"INSERT INTO metrics ({names}) SELECT {names} FROM _points")
@@ -54,9 +56,13 @@ def load_metrics(con: duckdb.DuckDBPyConnection, detected: Detected, import_id: 
 
 
 _RECOMMENDATION_COLUMNS = {
-    "sku": ("sku", None), "location": ("location", None), "term": ("term", None),
-    "scope": ("scope", None), "look_back_period": ("lookbackperiod", None),
-    "resource_type": ("resourcetype", None), "meter_id": ("meterid", None),
+    "sku": ("sku", None),
+    "location": ("location", None),
+    "term": ("term", None),
+    "scope": ("scope", None),
+    "look_back_period": ("lookbackperiod", None),
+    "resource_type": ("resourcetype", None),
+    "meter_id": ("meterid", None),
     "recommended_quantity": ("recommendedquantity", "DOUBLE"),
     "recommended_quantity_normalized": ("recommendedquantitynormalized", "DOUBLE"),
     "normalized_size": ("normalizedsize", None),
@@ -78,19 +84,27 @@ def load_reservation_recommendations(
 
     src = source_of(detected, con)
     refs = {normalise_name(c): (r, c.strip()) for c, r in zip(src.cells, src.refs, strict=True)}
-    select = [_recommendation_expr(refs, target, field, typ)
-              for target, (field, typ) in _RECOMMENDATION_COLUMNS.items()]
+    select = [
+        _recommendation_expr(refs, target, field, typ)
+        for target, (field, typ) in _RECOMMENDATION_COLUMNS.items()
+    ]
     sql = f"INSERT INTO reservation_recommendations SELECT {', '.join(select)}, {import_id} FROM {src.sql}"
     try:
         con.execute(sql)
     except duckdb.Error as exc:
-        raise translate_csv_error(detected.path, exc) or IngestError(detected.path, str(exc).splitlines()[0]) from exc
-    row = con.execute("SELECT count(*) FROM reservation_recommendations WHERE _import_id = ?", [import_id]).fetchone()
+        raise translate_csv_error(detected.path, exc) or IngestError(
+            detected.path, str(exc).splitlines()[0]
+        ) from exc
+    row = con.execute(
+        "SELECT count(*) FROM reservation_recommendations WHERE _import_id = ?", [import_id]
+    ).fetchone()
     rows = int(row[0]) if row else 0
     return {"rows": rows, "message": f"{rows} reservation recommendations"}
 
 
-def _recommendation_expr(refs: dict[str, tuple[str, str]], target: str, field: str, typ: str | None) -> str:
+def _recommendation_expr(
+    refs: dict[str, tuple[str, str]], target: str, field: str, typ: str | None
+) -> str:
     if field not in refs:
         return f"NULL AS {target}"
     ref, header = refs[field]

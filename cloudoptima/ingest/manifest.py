@@ -22,7 +22,9 @@ def detect_export_run(folder: Path, kind: str | None) -> Detected:
     """Detect the run whose ``manifest.json`` sits in ``folder``."""
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
-        raise IngestError(folder, "is a folder without a manifest.json; give the export files instead")
+        raise IngestError(
+            folder, "is a folder without a manifest.json; give the export files instead"
+        )
     manifest = _read(manifest_path)
     parts = tuple(_part_paths(folder, manifest))
     first = detect(parts[0], kind)
@@ -32,7 +34,15 @@ def detect_export_run(folder: Path, kind: str | None) -> Detected:
     dataset = _DATASETS.get(dataset_type, first.dataset)
     version = manifest.get("exportConfig", {}).get("dataVersion") or first.version
     return Detected(
-        folder, "cost", first.format, version, dataset, first.file_type, parts, first.header, manifest
+        folder,
+        "cost",
+        first.format,
+        version,
+        dataset,
+        first.file_type,
+        parts,
+        first.header,
+        manifest,
     )
 
 

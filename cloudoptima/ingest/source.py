@@ -42,7 +42,9 @@ def source_of(detected: Detected, con: duckdb.DuckDBPyConnection) -> Source:
             f"CAST({quote_ident(cell)} AS VARCHAR) AS c{i}" for i, cell in enumerate(cells)
         )
         del names
-        return Source(f"(SELECT {select} FROM read_parquet({files}, union_by_name=true))", cells, refs)
+        return Source(
+            f"(SELECT {select} FROM read_parquet({files}, union_by_name=true))", cells, refs
+        )
     assert detected.header is not None
     header = detected.header
     refs = [f"c{i}" for i in range(len(header.cells))]

@@ -62,7 +62,9 @@ def as_boolean(raw: str, column: str) -> str:
 
 def as_json_object(raw: str, column: str) -> str:
     """Tags-like text -> JSON object; Azure's brace-less form gets its braces back."""
-    braced = f"(CASE WHEN starts_with(ltrim({raw}), '{{') THEN {raw} ELSE '{{' || {raw} || '}}' END)"
+    braced = (
+        f"(CASE WHEN starts_with(ltrim({raw}), '{{') THEN {raw} ELSE '{{' || {raw} || '}}' END)"
+    )
     return (
         f"CASE WHEN {raw} IS NULL OR trim({raw}) = '' THEN NULL "
         f"WHEN json_valid({braced}) THEN {braced}::JSON "

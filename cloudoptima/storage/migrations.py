@@ -71,12 +71,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
             f"this workspace has schema version {current}, newer than this cloudoptima "
             f"understands ({SCHEMA_VERSION}); upgrade cloudoptima to open it"
         )
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER, applied_at TIMESTAMP)"
-    )
+    con.execute("CREATE TABLE IF NOT EXISTS schema_info (version INTEGER, applied_at TIMESTAMP)")
     for version in range(current + 1, target + 1):
         MIGRATIONS[version - 1](con)
-        con.execute(
-            "INSERT INTO schema_info VALUES (?, now()::TIMESTAMP)", [version]
-        )
+        con.execute("INSERT INTO schema_info VALUES (?, now()::TIMESTAMP)", [version])
     return max(current, target)

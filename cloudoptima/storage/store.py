@@ -138,11 +138,11 @@ class Store:
 
     def _publish(self, scratch: Path, target: Path) -> None:
         _fsync(scratch)
-        os.replace(scratch, target)
+        scratch.replace(target)
         pointer_tmp = self.root / ".CURRENT.tmp"
         pointer_tmp.write_text(target.name + "\n", encoding="utf-8")
         _fsync(pointer_tmp)
-        os.replace(pointer_tmp, self._pointer)
+        pointer_tmp.replace(self._pointer)
         _fsync(self.root)
         self._prune()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -112,7 +113,7 @@ def test_malformed_sample_is_rejected_clearly(
     [result] = workspace.ingest([samples / "cost-exports" / name])
     assert result.status == "failed"
     assert result.error is not None
-    assert __import__("re").search(REJECTS[name], result.error), result.error
+    assert re.search(REJECTS[name], result.error), result.error
     assert workspace.sql("SELECT count(*) AS n FROM costs").item() == 0
     assert workspace.imports().row(0, named=True)["status"] == "failed"
 

@@ -11,9 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from polars.testing import assert_frame_equal
 import pytest
 from conftest import focus_rows, write_focus
+from polars.testing import assert_frame_equal
 
 from cloudoptima import Workspace
 from cloudoptima.ingest.detect import Detected

@@ -17,7 +17,9 @@ def _make_v1_workspace(root: Path) -> None:
     root.mkdir(parents=True)
     con = duckdb.connect(str(root / "db-000001.duckdb"))
     migrate(con, target=1)
-    con.execute("INSERT INTO costs (BilledCost, BillingCurrency, _import_id) VALUES (12.5, 'EUR', 1)")
+    con.execute(
+        "INSERT INTO costs (BilledCost, BillingCurrency, _import_id) VALUES (12.5, 'EUR', 1)"
+    )
     con.close()
     (root / "CURRENT").write_text("db-000001.duckdb\n")
 
@@ -43,14 +45,20 @@ def test_new_workspace_has_current_schema_and_no_data(workspace: Workspace) -> N
     assert workspace.is_empty()
     con, _ = workspace.store.connect_reader()
     assert schema_version(con) == SCHEMA_VERSION
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     con.close()
     assert {"costs", "resources", "metrics", "imports", "settings"} <= tables
 
 
-def test_each_write_publishes_a_generation_and_old_ones_are_pruned(tmp_path: Path, workspace: Workspace) -> None:
+def test_each_write_publishes_a_generation_and_old_ones_are_pruned(
+    tmp_path: Path, workspace: Workspace
+) -> None:
     for month in ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10"):
-        workspace.ingest([write_focus(tmp_path / f"{month}.csv", focus_rows(range(1, 3), month=month))])
+        workspace.ingest(
+            [write_focus(tmp_path / f"{month}.csv", focus_rows(range(1, 3), month=month))]
+        )
     assert workspace.data_version == 6
     files = sorted(p.name for p in workspace.root.glob("db-*.duckdb"))
     assert files == ["db-000004.duckdb", "db-000005.duckdb", "db-000006.duckdb"]
