@@ -57,8 +57,8 @@ class Resource:
     role: str = "busy"
     sku: str = ""
     tags: dict[str, str] = field(default_factory=dict)
-    owner: Resource | None = None
-    links: dict[str, list[Resource]] = field(default_factory=dict)
+    owner: Resource | None = field(default=None, repr=False)
+    links: dict[str, list[Resource]] = field(default_factory=dict, repr=False)
     size_gb: int = 0
     count: int = 1  # instances of a plan, sites of a plan, ...
     usage: float = 0.0  # daily usage level of usage-billed services

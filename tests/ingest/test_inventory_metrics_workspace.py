@@ -77,7 +77,7 @@ def test_real_rest_samples_load(samples: Path, workspace: Workspace) -> None:
     # the VM list example repeats one placeholder id for both VMs: one resource
     assert workspace.sql("SELECT count(*) FROM resources").item() == 3 + 3 + 1
     cpu = workspace.sql(
-        "SELECT count(*) AS n, max(maximum) AS top FROM metrics WHERE metric = 'Percentage CPU'"
+        "SELECT count(*) AS n, max(average) AS top FROM metrics WHERE metric = 'Percentage CPU'"
     ).row(0, named=True)
     assert cpu["n"] > 0
     assert cpu["top"] > 0
