@@ -179,8 +179,7 @@ _TAG_KEY = re.compile(r"^tag:(.+)$")
 def _dimension_sql(dimension: str) -> str:
     tag = _TAG_KEY.match(dimension)
     if tag:
-        path = quote_literal('$."' + tag.group(1).replace('"', '\\"') + '"')
-        return f"coalesce(json_extract_string(Tags, {path}), '(untagged)')"
+        return tag_value_sql(tag.group(1))
     if dimension not in COST_DIMENSIONS:
         known = ", ".join(
             (
@@ -198,6 +197,15 @@ def _dimension_sql(dimension: str) -> str:
             f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}"
         )
     return quote_ident(dimension)
+
+
+def tag_value_sql(key: str, column: str = "Tags") -> str:
+    """SQL for a tag's value; Azure tag keys match whatever their case or stray spaces."""
+    exact = quote_literal('$."' + key.replace('"', '\\"') + '"')
+    wanted = quote_literal(key.strip().lower())
+    found = f"list_filter(json_keys({column}), lambda k: lower(trim(k)) = {wanted})[1]"
+    loose = f"json_extract_string({column}, '$.\"' || replace({found}, '\"', '\\\"') || '\"')"
+    return f"coalesce(json_extract_string({column}, {exact}), {loose}, '(untagged)')"
 
 
 def _date_filter(start: date | None, end: date | None) -> tuple[str, list[Any]]:

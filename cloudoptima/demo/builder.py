@@ -34,9 +34,9 @@ class _Builder:
         self.rng = random.Random(seed)
         self.end = end
         self.subscriptions = {
-            key: Subscription(key, new_guid(self.rng), name, dept, str(self.rng.randint(10**5, 10**6)))
+            key: Subscription(key, new_guid(self.rng), name, dept, str(self.rng.randrange(10**6)))
             for key, name, dept in w.SUBSCRIPTIONS
-        }  # fmt: skip
+        }
         self.resources: list[Resource] = []
         self.by_name: dict[str, Resource] = {}
 
@@ -133,7 +133,9 @@ def _add_vms(b: _Builder) -> None:
         nic.owner = vm
         vm.links.update(os_disk=disks[:1], data_disks=disks[1:], nics=[nic])
         if spec.public_ip:
-            pip = b.add("Microsoft.Network/publicIPAddresses", f"pip-{spec.name}", spec.group, spec.age)
+            pip = b.add(
+                "Microsoft.Network/publicIPAddresses", f"pip-{spec.name}", spec.group, spec.age
+            )
             pip.owner, pip.sku = nic, "Standard"
             nic.links["public_ip"] = [pip]
 
@@ -153,8 +155,13 @@ def _add_orphans(b: _Builder) -> None:
             disk.tags["ASR-ReplicaDisk"] = "vm-lims-01"
     for group, name in (("RG-Prod-App", "nic-vm-old-erp-01"), ("RG-Test-App", "nic-test-temp-01")):
         b.add("Microsoft.Network/networkInterfaces", name, group, 210, role="orphan")
-    for group, name in (("RG-Prod-App", "pip-vm-old-erp-01"), ("RG-NonProd-Network", "pip-test-vpn")):
-        b.add("Microsoft.Network/publicIPAddresses", name, group, 230, role="orphan", sku="Standard")
+    for group, name in (
+        ("RG-Prod-App", "pip-vm-old-erp-01"),
+        ("RG-NonProd-Network", "pip-test-vpn"),
+    ):
+        b.add(
+            "Microsoft.Network/publicIPAddresses", name, group, 230, role="orphan", sku="Standard"
+        )
 
 
 def _add_snapshots(b: _Builder) -> None:
@@ -171,7 +178,9 @@ def _add_balancers(b: _Builder) -> None:
     web = [b.by_name[f"nic-vm-web-0{i}"] for i in range(1, 5)]
     app = [b.by_name[f"nic-vm-app-0{i}"] for i in range(1, 5)]
     for name, backend, public in (("lb-prod-web", web, True), ("lb-prod-app", app, False)):
-        lb = b.add("Microsoft.Network/loadBalancers", name, "RG-Prod-Network", w.OLD, sku="Standard")
+        lb = b.add(
+            "Microsoft.Network/loadBalancers", name, "RG-Prod-Network", w.OLD, sku="Standard"
+        )
         lb.links["backend"] = backend
         if public:
             lb.links["frontend"] = [_add_frontend_ip(b, lb, "RG-Prod-Network")]
@@ -202,11 +211,12 @@ def _add_plans(b: _Builder) -> None:
 
 
 def _add_sql(b: _Builder) -> None:
-    for group, server_name, databases in w.SQL_SERVERS:
-        server = b.add("Microsoft.Sql/servers", server_name, group, w.OLD)
-        for name, sku, role in databases:
-            db = b.add("Microsoft.Sql/servers/databases", name, group, w.OLD, sku=sku, role=role)
-            db.owner = server
+    for group, server_name in w.SQL_SERVERS:
+        b.add("Microsoft.Sql/servers", server_name, group, w.OLD)
+    for server_name, name, sku, role in w.DATABASES:
+        server = b.by_name[server_name]
+        db = b.add("Microsoft.Sql/servers/databases", name, server.group, w.OLD, sku=sku, role=role)
+        db.owner = server
 
 
 def _add_storage(b: _Builder) -> None:
@@ -221,15 +231,29 @@ def _add_platform(b: _Builder) -> None:
     for group, name, operations in w.KEY_VAULTS:
         b.add("Microsoft.KeyVault/vaults", name, group, w.OLD, sku="standard", usage=operations)
     for group, name, gigabytes in w.WORKSPACES:
-        b.add("Microsoft.OperationalInsights/workspaces", name, group, w.OLD, sku="PerGB2018", usage=gigabytes)
+        b.add(
+            "Microsoft.OperationalInsights/workspaces",
+            name,
+            group,
+            w.OLD,
+            sku="PerGB2018",
+            usage=gigabytes,
+        )
     for group, name, runs, diu_hours, role in w.FACTORIES:
-        factory = b.add("Microsoft.DataFactory/factories", name, group, w.OLD, usage=runs, role=role)
+        factory = b.add(
+            "Microsoft.DataFactory/factories", name, group, w.OLD, usage=runs, role=role
+        )
         factory.attrs["diu_hours"] = str(diu_hours)
     for target_name, group_id in (("stcpdatalake01", "blob"), ("kv-cp-prod-data", "vault")):
         target = b.by_name[target_name]
         name = f"pe-{target_name}-{group_id}"
         endpoint = b.add("Microsoft.Network/privateEndpoints", name, "RG-Prod-Data", 300)
-        nic = b.add("Microsoft.Network/networkInterfaces", f"{name}.nic.{endpoint.uid[:8]}", "RG-Prod-Data", 300)
+        nic = b.add(
+            "Microsoft.Network/networkInterfaces",
+            f"{name}.nic.{endpoint.uid[:8]}",
+            "RG-Prod-Data",
+            300,
+        )
         nic.owner, nic.role = endpoint, "private_endpoint"
         endpoint.links.update(target=[target], nic=[nic])
         endpoint.attrs["group_id"] = group_id
@@ -239,7 +263,9 @@ def _add_platform(b: _Builder) -> None:
 def _add_surge(b: _Builder) -> None:
     """A molecular-dynamics GPU scale set that ran for three days, then was deleted."""
     days_back = b.rng.randint(125, 145)
-    surge = b.add("Microsoft.Compute/virtualMachineScaleSets", "vmss-md-sim", "RG-Dev-Sandbox", days_back)
+    surge = b.add(
+        "Microsoft.Compute/virtualMachineScaleSets", "vmss-md-sim", "RG-Dev-Sandbox", days_back
+    )
     surge.sku, surge.role = "Standard_NC24ads_A100_v4", "surge"
     surge.removed = surge.created + timedelta(days=3)
     spike_days_back = b.rng.randint(24, 39)

@@ -14,36 +14,43 @@ OLD: Final = 520  # created before the 13-month cost window
 
 class Group(NamedTuple):
     subscription: str
-    location: str
     env: str
     team: str
     costcenter: str
-    vnet: str
     subnet: str
+    location: str = "eastus"
 
+    @property
+    def vnet(self) -> str:
+        """Return the virtual network the group's machines sit in."""
+        prefix = "hub" if self.subscription == "shared" else self.subscription
+        return f"vnet-{prefix}-{self.location}"
+
+
+EU = "westeurope"
 
 GROUPS: Final[dict[str, Group]] = {
-    "RG-Prod-Web": Group("prod", "eastus", "prod", "digital", "CC-1100", "vnet-prod-eastus", "snet-web"),
-    "RG-Prod-App": Group("prod", "eastus", "prod", "platform", "CC-1200", "vnet-prod-eastus", "snet-app"),
-    "RG-Prod-Data": Group("prod", "eastus", "prod", "data", "CC-1300", "vnet-prod-eastus", "snet-data"),
-    "RG-Prod-Research": Group("prod", "eastus", "prod", "research", "CC-2100", "vnet-prod-eastus", "snet-research"),
-    "RG-Prod-Clinical": Group("prod", "westeurope", "prod", "clinical", "CC-2200", "vnet-prod-westeurope", "snet-clinical"),
-    "RG-Prod-Integration": Group("prod", "eastus", "prod", "integration", "CC-1400", "vnet-prod-eastus", "snet-integration"),
-    "RG-Prod-Network": Group("prod", "eastus", "prod", "network", "CC-1000", "vnet-prod-eastus", "snet-web"),
-    "RG-Dev-Web": Group("nonprod", "eastus", "dev", "digital", "CC-1100", "vnet-nonprod-eastus", "snet-dev"),
-    "RG-Dev-App": Group("nonprod", "eastus", "dev", "platform", "CC-1200", "vnet-nonprod-eastus", "snet-dev"),
-    "RG-Test-App": Group("nonprod", "eastus", "test", "platform", "CC-1200", "vnet-nonprod-eastus", "snet-test"),
-    "RG-Test-Data": Group("nonprod", "eastus", "test", "data", "CC-1300", "vnet-nonprod-eastus", "snet-test"),
-    "RG-Dev-Sandbox": Group("nonprod", "eastus", "dev", "research", "CC-2100", "vnet-nonprod-eastus", "snet-sandbox"),
-    "RG-QA-Validation": Group("nonprod", "eastus", "test", "quality", "CC-2300", "vnet-nonprod-eastus", "snet-qa"),
-    "RG-NonProd-Network": Group("nonprod", "eastus", "dev", "network", "CC-1000", "vnet-nonprod-eastus", "snet-dev"),
-    "RG-Shared-Network": Group("shared", "eastus", "shared", "network", "CC-1000", "vnet-hub-eastus", "snet-mgmt"),
-    "RG-Shared-Identity": Group("shared", "eastus", "shared", "identity", "CC-1500", "vnet-hub-eastus", "snet-identity"),
-    "RG-Shared-Mgmt": Group("shared", "eastus", "shared", "cloudops", "CC-1000", "vnet-hub-eastus", "snet-mgmt"),
-    "RG-Shared-Backup": Group("shared", "eastus", "shared", "cloudops", "CC-1000", "vnet-hub-eastus", "snet-backup"),
-    "RG-Shared-Security": Group("shared", "eastus", "shared", "security", "CC-1500", "vnet-hub-eastus", "snet-security"),
-    "RG-Shared-Monitoring": Group("shared", "eastus", "shared", "cloudops", "CC-1000", "vnet-hub-eastus", "snet-mgmt"),
-}  # fmt: skip
+    "RG-Prod-Web": Group("prod", "prod", "digital", "CC-1100", "snet-web"),
+    "RG-Prod-App": Group("prod", "prod", "platform", "CC-1200", "snet-app"),
+    "RG-Prod-Data": Group("prod", "prod", "data", "CC-1300", "snet-data"),
+    "RG-Prod-Research": Group("prod", "prod", "research", "CC-2100", "snet-research"),
+    "RG-Prod-Clinical": Group("prod", "prod", "clinical", "CC-2200", "snet-clinical", EU),
+    "RG-Prod-Integration": Group("prod", "prod", "integration", "CC-1400", "snet-integration"),
+    "RG-Prod-Network": Group("prod", "prod", "network", "CC-1000", "snet-web"),
+    "RG-Dev-Web": Group("nonprod", "dev", "digital", "CC-1100", "snet-dev"),
+    "RG-Dev-App": Group("nonprod", "dev", "platform", "CC-1200", "snet-dev"),
+    "RG-Test-App": Group("nonprod", "test", "platform", "CC-1200", "snet-test"),
+    "RG-Test-Data": Group("nonprod", "test", "data", "CC-1300", "snet-test"),
+    "RG-Dev-Sandbox": Group("nonprod", "dev", "research", "CC-2100", "snet-sandbox"),
+    "RG-QA-Validation": Group("nonprod", "test", "quality", "CC-2300", "snet-qa"),
+    "RG-NonProd-Network": Group("nonprod", "dev", "network", "CC-1000", "snet-dev"),
+    "RG-Shared-Network": Group("shared", "shared", "network", "CC-1000", "snet-mgmt"),
+    "RG-Shared-Identity": Group("shared", "shared", "identity", "CC-1500", "snet-identity"),
+    "RG-Shared-Mgmt": Group("shared", "shared", "cloudops", "CC-1000", "snet-mgmt"),
+    "RG-Shared-Backup": Group("shared", "shared", "cloudops", "CC-1000", "snet-backup"),
+    "RG-Shared-Security": Group("shared", "shared", "security", "CC-1500", "snet-security"),
+    "RG-Shared-Monitoring": Group("shared", "shared", "cloudops", "CC-1000", "snet-mgmt"),
+}
 
 SUBSCRIPTIONS: Final = (
     ("prod", "Contoso Pharma Production", "IT Operations"),
@@ -51,13 +58,17 @@ SUBSCRIPTIONS: Final = (
     ("shared", "Contoso Pharma Shared Services", "Platform Engineering"),
 )
 
+PROD_SUBNETS = ("snet-web", "snet-app", "snet-data", "snet-research", "snet-integration", "snet-pe")
+NONPROD_SUBNETS = ("snet-dev", "snet-test", "snet-sandbox", "snet-qa")
+HUB_SUBNETS = ("snet-identity", "snet-mgmt", "snet-backup", "snet-security", "snet-appgw")
+
 # (group, virtual network, address prefix, subnets)
 VNETS: Final = (
-    ("RG-Prod-Network", "vnet-prod-eastus", "10.10", ("snet-web", "snet-app", "snet-data", "snet-research", "snet-integration", "snet-pe")),
+    ("RG-Prod-Network", "vnet-prod-eastus", "10.10", PROD_SUBNETS),
     ("RG-Prod-Network", "vnet-prod-westeurope", "10.20", ("snet-clinical", "snet-appgw")),
-    ("RG-NonProd-Network", "vnet-nonprod-eastus", "10.30", ("snet-dev", "snet-test", "snet-sandbox", "snet-qa")),
-    ("RG-Shared-Network", "vnet-hub-eastus", "10.0", ("snet-identity", "snet-mgmt", "snet-backup", "snet-security", "snet-appgw")),
-)  # fmt: skip
+    ("RG-NonProd-Network", "vnet-nonprod-eastus", "10.30", NONPROD_SUBNETS),
+    ("RG-Shared-Network", "vnet-hub-eastus", "10.0", HUB_SUBNETS),
+)
 
 NSGS: Final = (
     ("RG-Prod-Network", "nsg-prod-web"),
@@ -104,7 +115,14 @@ VMS: Final = (
     Vm("RG-Prod-Clinical", "vm-ctms-02", "Standard_D4s_v5", age=240),
     Vm("RG-Prod-Clinical", "vm-edc-01", "Standard_D2s_v5", age=240),
     Vm("RG-Prod-Integration", "vm-mft-01", "Standard_D2s_v5", public_ip=True),
-    Vm("RG-Prod-Integration", "vm-biztalk-01", "Standard_D4s_v5", "deallocated", "Windows", ((E, 512),)),
+    Vm(
+        "RG-Prod-Integration",
+        "vm-biztalk-01",
+        "Standard_D4s_v5",
+        "deallocated",
+        "Windows",
+        ((E, 512),),
+    ),
     Vm("RG-Dev-Web", "vm-dev-web-01", "Standard_B2ms", "scheduled", public_ip=True),
     Vm("RG-Dev-Web", "vm-dev-web-02", "Standard_B2ms", "scheduled"),
     Vm("RG-Dev-Web", "vm-dev-web-03", "Standard_B2ms", "scheduled", age=280),
@@ -245,24 +263,32 @@ PLANS: Final = (
     Plan("RG-Shared-Mgmt", "asp-shared-tools", "P1v3", 1, 3),
 )
 
-# (group, server, databases as (name, sku, role))
 SQL_SERVERS: Final = (
-    ("RG-Prod-Data", "sql-cp-prod-01", (
-        ("db-orders", "P1", "busy"), ("db-inventory", "S3", "busy"),
-        ("db-reporting", "S3", "idle"), ("db-audit", "S2", "busy"),
-        ("db-analytics", "GP_S_Gen5_2", "serverless"),
-    )),
-    ("RG-Prod-Clinical", "sql-cp-clinical-01", (
-        ("db-ctms", "S3", "busy"), ("db-edc", "S2", "busy"),
-        ("db-safety", "P1", "idle"), ("db-archive", "S1", "busy"),
-    )),
-    ("RG-Test-Data", "sql-cp-test-01", (
-        ("db-orders-test", "S1", "busy"), ("db-inventory-test", "S0", "busy"),
-        ("db-reporting-test", "S2", "idle"), ("db-perf-test", "S2", "busy"),
-        ("db-dev-serverless", "GP_S_Gen5_2", "serverless"),
-    )),
-    ("RG-Shared-Mgmt", "sql-cp-shared-01", (("db-cmdb", "S1", "busy"), ("db-finops", "S0", "busy"))),
-)  # fmt: skip
+    ("RG-Prod-Data", "sql-cp-prod-01"),
+    ("RG-Prod-Clinical", "sql-cp-clinical-01"),
+    ("RG-Test-Data", "sql-cp-test-01"),
+    ("RG-Shared-Mgmt", "sql-cp-shared-01"),
+)
+
+# (server, database, sku, role)
+DATABASES: Final = (
+    ("sql-cp-prod-01", "db-orders", "P1", "busy"),
+    ("sql-cp-prod-01", "db-inventory", "S3", "busy"),
+    ("sql-cp-prod-01", "db-reporting", "S3", "idle"),
+    ("sql-cp-prod-01", "db-audit", "S2", "busy"),
+    ("sql-cp-prod-01", "db-analytics", "GP_S_Gen5_2", "serverless"),
+    ("sql-cp-clinical-01", "db-ctms", "S3", "busy"),
+    ("sql-cp-clinical-01", "db-edc", "S2", "busy"),
+    ("sql-cp-clinical-01", "db-safety", "P1", "idle"),
+    ("sql-cp-clinical-01", "db-archive", "S1", "busy"),
+    ("sql-cp-test-01", "db-orders-test", "S1", "busy"),
+    ("sql-cp-test-01", "db-inventory-test", "S0", "busy"),
+    ("sql-cp-test-01", "db-reporting-test", "S2", "idle"),
+    ("sql-cp-test-01", "db-perf-test", "S2", "busy"),
+    ("sql-cp-test-01", "db-dev-serverless", "GP_S_Gen5_2", "serverless"),
+    ("sql-cp-shared-01", "db-cmdb", "S1", "busy"),
+    ("sql-cp-shared-01", "db-finops", "S0", "busy"),
+)
 
 # (group, name, operations per day)
 KEY_VAULTS: Final = (

@@ -262,7 +262,11 @@ def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
 def _resource_columns(c: LegacyColumns) -> dict[str, str]:
     r = c.ref
     rid = f"nullif(lower({r('resourceid')}), '')"
-    arm_type = f"nullif(regexp_extract({rid}, '/providers/([^/]+/[^/]+)', 1), '')"
+    # the last provider segment with up to one child type: .../servers/x/databases/y
+    arm_type = (
+        f"nullif(regexp_extract({rid}, '.*/providers/([^/]+/[^/]+)', 1) "
+        f"|| coalesce('/' || nullif(regexp_extract({rid}, '.*/providers/[^/]+/[^/]+/[^/]+/([^/]+)/[^/]+$', 1), ''), ''), '')"
+    )
     provider = f"coalesce(split_part({arm_type}, '/', 1), lower({r('consumedservice')}))"
     location = f"lower(replace({r('resourcelocation')}, ' ', ''))"
     region_id = (
@@ -276,7 +280,10 @@ def _resource_columns(c: LegacyColumns) -> dict[str, str]:
         "ResourceId": rid,
         "ResourceName": f"coalesce({r('resourcename')}, nullif(split_part({rid}, '/', -1), ''))",
         "x_ResourceType": f"coalesce({arm_type}, lower({r('resourcetype')}))",
-        "ResourceType": f"coalesce({arm_type}, lower({r('resourcetype')}))",
+        "ResourceType": (
+            f"coalesce((SELECT display FROM lk_types WHERE arm_type = coalesce({arm_type}, lower({r('resourcetype')}))), "
+            f"{arm_type}, lower({r('resourcetype')}))"
+        ),
         "x_ResourceGroupName": r("resourcegroup"),
         "RegionId": region_id,
         "RegionName": f"coalesce((SELECT region_name FROM lk_regions WHERE region_id = {region_id}), {r('resourcelocation')})",

@@ -123,8 +123,16 @@ def _infer_dataset(
         return "amortized"
     if not cols.has("chargetype"):
         return "actual"
-    chargetype = cols.ref("chargetype")
-    sql = f"SELECT count(*) FROM {src.sql} WHERE {chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan')"
+    chargetype, model, cost = cols.ref("chargetype"), cols.ref("pricingmodel"), cols.ref("cost")
+    # Actual cost bills commitment-covered usage at 0; amortized spreads the purchase onto it.
+    amortized_usage = (
+        f"({chargetype} = 'Usage' AND replace({model}, ' ', '') IN ('Reservation', 'SavingsPlan') "
+        f"AND TRY_CAST({cost} AS DOUBLE) <> 0)"
+    )
+    sql = (
+        f"SELECT count(*) FROM {src.sql} WHERE {chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan') "
+        f"OR {amortized_usage}"
+    )
     row = con.execute(sql).fetchone()
     return "amortized" if row and row[0] else "actual"
 

@@ -6,14 +6,22 @@ export files after the export, not after the schema inside.
 
 from __future__ import annotations
 
+import csv
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest import inventory, metrics
-from cloudoptima.ingest.headers import CsvHeader, check_duplicates, normalise_name, read_header
+from cloudoptima.ingest.headers import (
+    CsvHeader,
+    check_duplicates,
+    normalise_name,
+    open_text,
+    read_header,
+)
 
 KINDS = ("cost", "inventory", "metrics", "reservation-recommendations")
 # --kind accepts these; the cost ones also fix the dataset.
@@ -143,6 +151,8 @@ def _detect_csv(path: Path, kind: str | None) -> Detected:
     cost = _cost_format(fields, kind)
     if cost and kind not in ("inventory", "metrics"):
         name, version, dataset = cost
+        if version == "1.0" and any(normalise_name(c).startswith("x_") for c in header.cells):
+            version = _microsoft_focus_10_revision(path, header)
         return Detected(path, "cost", name, version, dataset, "csv", (path,), header)
     if kind in (None, "metrics") and (fmt := metrics.metrics_format(path)):
         return Detected(path, "metrics", fmt, parts=(path,), header=header)
@@ -163,6 +173,20 @@ def _cost_format(fields: set[str], kind: str | None) -> tuple[str, str | None, s
     # None: decided from the rows when loading (unused-commitment rows mean amortized)
     dataset = kind if kind in ("actual", "amortized") else None
     return fmt[0], fmt[1], dataset
+
+
+def _microsoft_focus_10_revision(path: Path, header: CsvHeader) -> str:
+    """Microsoft's FocusCost 1.0 and 1.0r2 differ only in dates: 1.0r2 adds seconds."""
+    names = [normalise_name(c) for c in header.cells]
+    if "chargeperiodstart" not in names:
+        return "1.0"
+    with open_text(path) as handle:
+        rows = csv.reader(handle, delimiter=header.delimiter)
+        for _ in range(header.skip_lines + 1):
+            next(rows, None)
+        first = next(rows, None)
+    value = first[names.index("chargeperiodstart")] if first else ""
+    return "1.0" if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", value) else "1.0r2"
 
 
 def _focus_version(fields: set[str]) -> str:

@@ -108,6 +108,46 @@ PROVIDER_CATEGORIES: dict[str, str] = {
     "microsoft.billingbenefits": "Other",
 }
 
+# ARM type -> FOCUS ResourceType (the singular display name Azure shows).
+RESOURCE_TYPES: dict[str, str] = {
+    "microsoft.compute/virtualmachines": "Virtual machine",
+    "microsoft.compute/virtualmachinescalesets": "Virtual machine scale set",
+    "microsoft.compute/disks": "Disk",
+    "microsoft.compute/snapshots": "Snapshot",
+    "microsoft.compute/images": "Image",
+    "microsoft.compute/availabilitysets": "Availability set",
+    "microsoft.containerservice/managedclusters": "Kubernetes service",
+    "microsoft.network/publicipaddresses": "Public IP address",
+    "microsoft.network/networkinterfaces": "Network interface",
+    "microsoft.network/loadbalancers": "Load balancer",
+    "microsoft.network/applicationgateways": "Application gateway",
+    "microsoft.network/virtualnetworks": "Virtual network",
+    "microsoft.network/virtualnetworkgateways": "Virtual network gateway",
+    "microsoft.network/natgateways": "NAT gateway",
+    "microsoft.network/privateendpoints": "Private endpoint",
+    "microsoft.network/dnszones": "DNS zone",
+    "microsoft.network/bastionhosts": "Bastion",
+    "microsoft.network/azurefirewalls": "Firewall",
+    "microsoft.storage/storageaccounts": "Storage account",
+    "microsoft.sql/servers": "SQL server",
+    "microsoft.sql/servers/databases": "SQL database",
+    "microsoft.sql/managedinstances": "SQL managed instance",
+    "microsoft.dbforpostgresql/flexibleservers": "Azure Database for PostgreSQL flexible server",
+    "microsoft.dbformysql/flexibleservers": "Azure Database for MySQL flexible server",
+    "microsoft.documentdb/databaseaccounts": "Azure Cosmos DB account",
+    "microsoft.cache/redis": "Azure Cache for Redis",
+    "microsoft.web/serverfarms": "App Service plan",
+    "microsoft.web/sites": "App Service",
+    "microsoft.keyvault/vaults": "Key vault",
+    "microsoft.operationalinsights/workspaces": "Log Analytics workspace",
+    "microsoft.insights/components": "Application Insights",
+    "microsoft.datafactory/factories": "Data factory",
+    "microsoft.databricks/workspaces": "Azure Databricks service",
+    "microsoft.containerregistry/registries": "Container registry",
+    "microsoft.recoveryservices/vaults": "Recovery Services vault",
+    "microsoft.cognitiveservices/accounts": "Azure AI services",
+}
+
 FOCUS_SERVICE_CATEGORIES = (
     "AI and Machine Learning",
     "Analytics",
@@ -139,5 +179,7 @@ def register_lookups(con: duckdb.DuckDBPyConnection) -> None:
     aliases = {**{r: r for r in REGIONS}, **REGION_ALIASES}
     aliases.update({name.lower().replace(" ", ""): rid for rid, name in REGIONS.items()})
     con.executemany("INSERT INTO lk_region_alias VALUES (?, ?)", list(aliases.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE lk_types (arm_type VARCHAR, display VARCHAR)")
+    con.executemany("INSERT INTO lk_types VALUES (?, ?)", list(RESOURCE_TYPES.items()))
     con.execute("CREATE OR REPLACE TEMP TABLE lk_providers (provider VARCHAR, category VARCHAR)")
     con.executemany("INSERT INTO lk_providers VALUES (?, ?)", list(PROVIDER_CATEGORIES.items()))

@@ -198,3 +198,29 @@ def test_another_process_reads_while_an_import_runs(tmp_path: Path, workspace: W
     )
     assert seen == [{"rows": 20, "version": 2}]
     assert workspace.sql("SELECT count(*) FROM costs").item() == 40
+
+
+@pytest.mark.parametrize(
+    ("extra_header", "start", "version"),
+    [
+        ("", "2026-09-01T00:00:00Z", "1.0"),
+        (",x_ResourceType", "2026-09-01T00:00Z", "1.0"),
+        (",x_ResourceType", "2026-09-01T00:00:00Z", "1.0r2"),
+        (",x_ResourceType,SkuMeter", "2026-09-01T00:00:00Z", "1.1"),
+        (",x_ResourceType,SkuMeter,BillingAccountType", "2026-09-01T00:00:00Z", "1.2"),
+    ],
+)
+def test_focus_version_is_read_from_the_content(
+    tmp_path: Path, workspace: Workspace, extra_header: str, start: str, version: str
+) -> None:
+    header = (
+        "BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd" + extra_header
+    )
+    extra = "," * extra_header.count(",")
+    path = tmp_path / "f.csv"
+    path.write_text(f"{header}\n1.5,1.0,EUR,{start},2026-09-02T00:00:00Z{extra}\n")
+    [result] = workspace.ingest([path])
+    assert result.status == "loaded", result.error
+    log = workspace.imports().row(0, named=True)
+    assert (log["format"], log["version"]) == ("focus", version)
+    assert workspace.totals().row(0, named=True)["BilledCost"] == Decimal("1.5")
