@@ -9,14 +9,15 @@ from __future__ import annotations
 import streamlit as st
 
 from cloudoptima import CloudOptimaError, Workspace
+from cloudoptima.settings import workspace_path
 
 st.set_page_config(page_title="CloudOptima", layout="wide")
 
 
 @st.cache_resource
-def open_workspace() -> Workspace:
-    """Open the configured workspace; build the demo estate on first start."""
-    ws = Workspace.open()
+def open_workspace(path: str) -> Workspace:
+    """Open the workspace at ``path``; build the demo estate on first start."""
+    ws = Workspace.open(path)
     if ws.is_empty():
         with st.spinner("Building the demo estate (first start only)..."):
             ws.build_demo()
@@ -25,7 +26,7 @@ def open_workspace() -> Workspace:
 
 st.title("CloudOptima")
 try:
-    workspace = open_workspace()
+    workspace = open_workspace(str(workspace_path()))
     totals = workspace.totals()
 except CloudOptimaError as exc:
     st.error(f"The workspace could not be opened: {exc}")

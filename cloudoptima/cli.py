@@ -88,7 +88,9 @@ def ingest(
             bar.length = max(total, 1)
             bar.update(done - bar.pos, path)
 
-        results = ws.ingest(paths, kind=kind, currency=currency, progress=progress)
+        results = ws.ingest(
+            paths, kind=kind, currency=currency, progress=progress, progress_bar=sys.stdout.isatty()
+        )
     _report(results)
     if any(r.status == "failed" for r in results):
         sys.exit(1)

@@ -147,12 +147,17 @@ class Workspace:
         seen_at: datetime | None = None,
         progress: ProgressCallback | None = None,
         before_commit: Callable[[Detected], None] | None = None,
+        progress_bar: bool = False,
     ) -> list[ImportResult]:
-        """Import files or export folders; each one is its own all-or-nothing import."""
+        """Import files or export folders; each one is its own all-or-nothing import.
+
+        ``progress`` is called before each input; ``progress_bar`` prints DuckDB's
+        bar on stdout while a large file loads.
+        """
         inputs = expand_inputs(Path(p) for p in paths)
         options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
         results: list[ImportResult] = []
-        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT) as con:
+        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as con:
             for index, path in enumerate(inputs):
                 if progress:
                     progress(index, len(inputs), path)

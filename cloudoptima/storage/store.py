@@ -31,12 +31,17 @@ _KEEP_GENERATIONS = 3
 _LOCK_TIMEOUT_S = 600.0
 
 
-def configure(con: duckdb.DuckDBPyConnection, *, memory_limit: str | None = None) -> None:
+def configure(
+    con: duckdb.DuckDBPyConnection, *, memory_limit: str | None = None, progress_bar: bool = False
+) -> None:
     """Apply the session settings every workspace connection relies on."""
     # Costs are stored as naive UTC timestamps; a UTC session keeps casts honest.
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+    # DuckDB's own bar shows progress inside one long statement (a large export).
+    con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
+    con.execute(f"SET enable_progress_bar_print = {str(progress_bar).lower()}")
 
 
 class Store:
@@ -81,7 +86,10 @@ class Store:
                 continue
             configure(con)
             return con, generation
-        raise WorkspaceError(f"workspace {self.root} keeps changing; try again")
+        missing = self.live_path()
+        raise WorkspaceError(
+            f"the workspace {self.root} is damaged: its live database {missing} is missing"
+        )
 
     def needs_upgrade(self) -> bool:
         """True when the live generation's schema is older than this code's."""
@@ -93,7 +101,9 @@ class Store:
 
     # -- writing -----------------------------------------------------------
     @contextlib.contextmanager
-    def write(self, *, memory_limit: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(
+        self, *, memory_limit: str | None = None, progress_bar: bool = False
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
         """Yield a read-write connection to a new generation; publish it on success."""
         self.root.mkdir(parents=True, exist_ok=True)
         with self._writer_lock():
@@ -106,7 +116,7 @@ class Store:
                 shutil.copyfile(live, scratch)
             con = duckdb.connect(str(scratch))
             try:
-                configure(con, memory_limit=memory_limit)
+                configure(con, memory_limit=memory_limit, progress_bar=progress_bar)
                 migrate(con)
                 yield con
                 con.execute("CHECKPOINT")
