@@ -63,7 +63,9 @@ def build_ledger(estate: Estate, seed: int) -> Ledger:
     prices = _unit_prices(lines)
     _plant_surge(estate, cal, lines, prices)
     _plant_spike(estate, cal, lines, prices)
-    quantity = np.round(np.vstack([line.quantity for line in lines]), 6)
+    quantity: FloatArray = np.round(np.vstack([line.quantity for line in lines]), 6).astype(
+        np.float64
+    )
     for line, row in zip(lines, quantity, strict=True):
         line.quantity = row
     blocks = np.array([line.meter.block for line in lines], dtype=np.float64)[:, None]
@@ -108,7 +110,7 @@ def reservation_resource(estate: Estate, reservation: Reservation) -> Resource:
     owner = reservation.covered[0]
     return Resource(
         arm_type="Microsoft.Capacity/reservationOrders/reservations",
-        name=reservation.reservation_id,
+        name=reservation.name,
         subscription=owner.subscription,
         group="",
         location=owner.location,
@@ -157,8 +159,11 @@ def _purchase_meter(reservation: Reservation, meter: Meter) -> Meter:
 
 
 def _purchase_days(cal: Calendar, purchased: date) -> FloatArray:
-    first_of_month = cal.days.astype("datetime64[M]").astype("datetime64[D]") == cal.days
-    return (first_of_month & (cal.days >= np.datetime64(purchased))).astype(np.float64)
+    first_of_month: NDArray[np.bool_] = cal.days.astype("datetime64[M]") == cal.days
+    billed: FloatArray = (first_of_month & (cal.days >= np.datetime64(purchased))).astype(
+        np.float64
+    )
+    return billed
 
 
 Prices = dict[str, FloatArray]

@@ -185,7 +185,8 @@ def _microsoft_focus_10_revision(path: Path, header: CsvHeader) -> str:
         for _ in range(header.skip_lines + 1):
             next(rows, None)
         first = next(rows, None)
-    value = first[names.index("chargeperiodstart")] if first else ""
+    index = names.index("chargeperiodstart")
+    value = first[index] if first and index < len(first) else ""
     return "1.0" if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ", value) else "1.0r2"
 
 

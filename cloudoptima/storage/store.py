@@ -39,6 +39,10 @@ def configure(
     con.execute("SET TimeZone = 'UTC'")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Bulk loads need no row order (queries sort explicitly); dropping it lets
+        # DuckDB stream a large export in parallel in bounded memory (measured:
+        # 1M FOCUS rows 15.8 s -> 6.7 s at a 1 GB limit, see bench/ingest.py).
+        con.execute("SET preserve_insertion_order = false")
     # DuckDB's own bar shows progress inside one long statement (a large export).
     con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
     con.execute(f"SET enable_progress_bar_print = {str(progress_bar).lower()}")
