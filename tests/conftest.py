@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,6 +30,38 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("CLOUDOPTIMA_WORKSPACE", "CLOUDOPTIMA__WORKSPACE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+
+DEMO_SEED = 7
+DEMO_END = date(2026, 11, 24)
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
+    """The demo estate (seed 7, data to 2026-11-24), built once per test process.
+
+    Treat it as read-only; tests that change data copy it with ``copy_workspace``.
+    """
+    ws = Workspace.open(tmp_path_factory.mktemp("demo") / "ws")
+    results = ws.build_demo(seed=DEMO_SEED, end=DEMO_END)
+    assert all(r.status == "loaded" for r in results), [r.error for r in results]
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def demo_truth(demo_workspace: Workspace) -> dict[str, Any]:
+    """The demo's ground truth: what was planted and the figures rules should report."""
+    truth: dict[str, Any] = json.loads(
+        (demo_workspace.root / "demo-source" / "ground_truth.json").read_text()
+    )
+    return truth
+
+
+def copy_workspace(source: Workspace, target: Path) -> Workspace:
+    """A private copy of a workspace that a test may change."""
+    shutil.copytree(source.root, target, ignore=shutil.ignore_patterns("demo-source", "raw"))
+    return Workspace.open(target)
 
 
 @pytest.fixture

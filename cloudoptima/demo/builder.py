@@ -52,6 +52,7 @@ class _Builder:
         location: str = "",
         usage: float = 0.0,
     ) -> Resource:
+        """Add a resource created ``age`` days before the end, tagged from its group."""
         spec = w.GROUPS[group]
         resource = Resource(
             arm_type=arm_type,
@@ -72,6 +73,7 @@ class _Builder:
         return resource
 
     def at(self, days_before_end: int, hour: int) -> datetime:
+        """Return the moment ``days_before_end`` days before the end at ``hour`` UTC."""
         return datetime.combine(self.end - timedelta(days=days_before_end), time(hour))
 
 
@@ -121,6 +123,8 @@ def _add_vms(b: _Builder) -> None:
         vm.role, vm.sku, vm.attrs["os"] = spec.role, spec.size, spec.os
         if spec.name in w.POWER_CHANGE_DAYS:
             vm.changed = b.at(w.POWER_CHANGE_DAYS[spec.name], b.rng.randint(8, 18))
+        # Only busy machines get Premium disks: a Premium disk behind an idle, stopped or
+        # scheduled VM would be an under-used disk nobody planted.
         os_sku = "Premium_LRS" if spec.role in ("busy", "reserved") else "StandardSSD_LRS"
         os_name = f"{spec.name}_OsDisk_1_{vm.uid.replace('-', '')}"
         disks = [_add_disk(b, vm, os_name, os_sku, 128)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import json
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -132,8 +132,3 @@ def _manifest(estate: Estate, run_id: str, blobs: list[dict[str, object]]) -> di
         },
         "blobs": blobs,
     }
-
-
-def month_label(day: date) -> str:
-    """Return ``YYYY-MM`` of a day (the file name part of a closed month)."""
-    return day.strftime("%Y-%m")

@@ -54,9 +54,7 @@ def _managed_disk(disk: Resource) -> Json:
     return {"id": disk_reference_id(disk), "storageAccountType": disk.sku}
 
 
-def vm_props(vm: Resource, ctx: Context) -> Json:
-    """Virtual machine with size, disks, NICs and the instance-view power state."""
-    os_type = vm.attrs["os"]
+def _storage_profile(vm: Resource) -> Json:
     os_disk = vm.linked("os_disk")[0]
     data_disks = [
         {
@@ -71,45 +69,47 @@ def vm_props(vm: Resource, ctx: Context) -> Json:
         }
         for lun, disk in enumerate(vm.linked("data_disks"))
     ]
+    os_disk_entry = {
+        "osType": vm.attrs["os"],
+        "name": os_disk.name,
+        "createOption": "FromImage",
+        "caching": "ReadWrite",
+        "diskSizeGB": os_disk.size_gb,
+        "managedDisk": _managed_disk(os_disk),
+        "deleteOption": "Delete",
+    }
+    return {
+        "imageReference": IMAGES[vm.attrs["os"]],
+        "osDisk": os_disk_entry,
+        "dataDisks": data_disks,
+    }
+
+
+def _instance_view(vm: Resource, ctx: Context) -> Json:
     state = power_state(vm, ctx.estate.as_of)
-    os_name, os_version = OS_NAMES[os_type]
+    os_name, os_version = OS_NAMES[vm.attrs["os"]]
+    power = {"code": f"PowerState/{state}", "level": "Info", "displayStatus": f"VM {state}"}
+    return {
+        "computerName": vm.name,
+        "osName": os_name,
+        "osVersion": os_version,
+        "hyperVGeneration": "V2",
+        "powerState": power,
+    }
+
+
+def vm_props(vm: Resource, ctx: Context) -> Json:
+    """Virtual machine with size, disks, NICs and the instance-view power state."""
+    nics = [{"id": nic.id, "properties": {"primary": True}} for nic in vm.linked("nics")]
     return {
         "vmId": vm.uid,
         "hardwareProfile": {"vmSize": vm.sku},
-        "storageProfile": {
-            "imageReference": IMAGES[os_type],
-            "osDisk": {
-                "osType": os_type,
-                "name": os_disk.name,
-                "createOption": "FromImage",
-                "caching": "ReadWrite",
-                "diskSizeGB": os_disk.size_gb,
-                "managedDisk": _managed_disk(os_disk),
-                "deleteOption": "Delete",
-            },
-            "dataDisks": data_disks,
-        },
+        "storageProfile": _storage_profile(vm),
         "osProfile": {"computerName": vm.name, "adminUsername": "cpadmin"},
-        "networkProfile": {
-            "networkInterfaces": [
-                {"id": nic.id, "properties": {"primary": True}} for nic in vm.linked("nics")
-            ]
-        },
+        "networkProfile": {"networkInterfaces": nics},
         "provisioningState": "Succeeded",
         "timeCreated": iso(vm.created),
-        "extended": {
-            "instanceView": {
-                "computerName": vm.name,
-                "osName": os_name,
-                "osVersion": os_version,
-                "hyperVGeneration": "V2",
-                "powerState": {
-                    "code": f"PowerState/{state}",
-                    "level": "Info",
-                    "displayStatus": f"VM {state}",
-                },
-            }
-        },
+        "extended": {"instanceView": _instance_view(vm, ctx)},
     }
 
 

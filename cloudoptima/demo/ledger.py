@@ -61,11 +61,11 @@ def build_ledger(estate: Estate, seed: int) -> Ledger:
     if estate.reservation is not None:
         lines = _apply_reservation(lines, estate, cal)
     prices = _unit_prices(lines)
-    _plant_surge(estate, cal, lines, prices)
-    _plant_spike(estate, cal, lines, prices)
-    quantity: FloatArray = np.round(np.vstack([line.quantity for line in lines]), 6).astype(
-        np.float64
-    )
+    _plant_surge(lines, prices)
+    _plant_spike(cal, lines, prices)
+    # Quantities are written with six decimals, so costs are computed from those values.
+    stacked = np.vstack([line.quantity for line in lines])
+    quantity: FloatArray = np.round(stacked, 6).astype(np.float64)
     for line, row in zip(lines, quantity, strict=True):
         line.quantity = row
     blocks = np.array([line.meter.block for line in lines], dtype=np.float64)[:, None]
@@ -159,10 +159,10 @@ def _purchase_meter(reservation: Reservation, meter: Meter) -> Meter:
 
 
 def _purchase_days(cal: Calendar, purchased: date) -> FloatArray:
+    """Return 1.0 on the 1st of every month since the purchase (monthly billing plan)."""
     first_of_month: NDArray[np.bool_] = cal.days.astype("datetime64[M]") == cal.days
-    billed: FloatArray = (first_of_month & (cal.days >= np.datetime64(purchased))).astype(
-        np.float64
-    )
+    since_purchase = cal.days >= np.datetime64(purchased)
+    billed: FloatArray = (first_of_month & since_purchase).astype(np.float64)
     return billed
 
 
@@ -186,7 +186,7 @@ def context_median(daily: FloatArray | IntArray, days: list[int]) -> float:
     return float(np.median(daily[around]))
 
 
-def _plant_surge(estate: Estate, cal: Calendar, lines: list[ChargeLine], prices: Prices) -> None:
+def _plant_surge(lines: list[ChargeLine], prices: Prices) -> None:
     """Size the deleted GPU scale set so its burst is SURGE_FACTOR x the subscription's day."""
     index = next(i for i, line in enumerate(lines) if line.resource.role == "surge")
     surge = lines[index]
@@ -203,7 +203,7 @@ def _plant_surge(estate: Estate, cal: Calendar, lines: list[ChargeLine], prices:
     surge.quantity = surge.quantity * surge.resource.count
 
 
-def _plant_spike(estate: Estate, cal: Calendar, lines: list[ChargeLine], prices: Prices) -> None:
+def _plant_spike(cal: Calendar, lines: list[ChargeLine], prices: Prices) -> None:
     """Add a one-day data-factory backfill worth SPIKE_FACTOR x the service's median day."""
     index = next(
         i

@@ -3,317 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cloudoptima.demo import catalog as c
-from cloudoptima.demo.estate import Estate, Resource, deallocated_since, power_state, vm_power
+from cloudoptima.demo.estate import Estate, Resource, deallocated_since
+from cloudoptima.demo.findings import VM, Judge, planted_findings
 from cloudoptima.demo.ledger import MICRO, Ledger, context_median
-from cloudoptima.demo.metrics import METRIC_DAYS, MIB, MetricSet
+from cloudoptima.demo.metrics import METRIC_DAYS, MetricSet
 
 Json = dict[str, Any]
-WINDOW_DAYS = 30  # monthly_cost: BilledCost over the 30 days ending at ``end``
-EVIDENCE_HOURS = 7 * 24  # metric evidence covers the last 7 days
-
-
-class Judge:
-    """Builds findings from the estate, the ledger and the metrics."""
-
-    def __init__(self, estate: Estate, ledger: Ledger, metrics: MetricSet) -> None:
-        self.estate, self.ledger, self.metrics = estate, ledger, metrics
-
-    def monthly_cost(self, resource: Resource) -> float:
-        """Return the resource's BilledCost over the 30 days ending at ``end``."""
-        return self.ledger.last_days(resource, WINDOW_DAYS) / MICRO
-
-    def stat(self, resource: Resource, metric: str, q: float, stat: str = "maximum") -> float:
-        """Return the q-th percentile of a metric statistic over the evidence window."""
-        values = self.metrics.values(resource, metric, stat, EVIDENCE_HOURS)
-        return round(float(np.percentile(values, q)), 4)
-
-    def finding(
-        self, rule: str, resource: Resource, savings: float, evidence: Json, target: str = ""
-    ) -> Json:
-        """Return one ground-truth finding with the resource's 30-day cost."""
-        result: Json = {
-            "rule": rule,
-            "resource_id": resource.id.lower(),
-            "resource_name": resource.name,
-            "subscription_id": resource.subscription.guid,
-            "resource_group": resource.group,
-            "monthly_cost": round(self.monthly_cost(resource), 6),
-            "monthly_savings": round(savings, 6),
-            "evidence": evidence,
-        }
-        if target:
-            result["target_size"] = target
-        return result
-
-    def roles(self, arm_type: str, role: str) -> list[Resource]:
-        """Return the listed resources of a type planted with a role."""
-        return [r for r in self.estate.of_type(arm_type) if r.role == role]
-
-
-VM = "Microsoft.Compute/virtualMachines"
-
-
-def _idle_vms(j: Judge) -> list[Json]:
-    return [
-        j.finding(
-            "idle_vm",
-            vm,
-            j.monthly_cost(vm),
-            {
-                "power_state": power_state(vm, j.estate.as_of),
-                "cpu_max_p95_percent": j.stat(vm, "Percentage CPU", 95),
-                "network_out_max_bytes_per_hour": j.stat(vm, "Network Out Total", 100, "total"),
-            },
-        )
-        for vm in j.roles(VM, "idle")
-    ]
-
-
-def _rightsize_vms(j: Judge) -> list[Json]:
-    findings = []
-    for vm in j.roles(VM, "rightsize"):
-        available_p5 = j.stat(vm, "Available Memory Percentage", 5, "average")
-        evidence = {
-            "vm_size": vm.sku,
-            "vcpus": c.VM_SIZES[vm.sku].vcpus,
-            "cpu_max_p95_percent": j.stat(vm, "Percentage CPU", 95),
-            "memory_used_p95_percent": round(100.0 - available_p5, 4),
-        }
-        savings = j.monthly_cost(vm) * 0.5  # same family, half the vCPUs, half the price
-        findings.append(j.finding("rightsize_vm", vm, savings, evidence, c.half_size(vm.sku)))
-    return findings
-
-
-def _stopped_vms(j: Judge) -> list[Json]:
-    findings = []
-    for vm in j.roles(VM, "stopped"):
-        assert vm.changed is not None
-        evidence = {
-            "power_state": power_state(vm, j.estate.as_of),
-            "stopped_since": vm.changed.date().isoformat(),
-            "days_stopped": (j.estate.end - vm.changed.date()).days,
-        }
-        findings.append(j.finding("stopped_vm_not_deallocated", vm, j.monthly_cost(vm), evidence))
-    return findings
-
-
-def _long_deallocated_vms(j: Judge) -> list[Json]:
-    findings = []
-    for vm in j.roles(VM, "deallocated"):
-        since = deallocated_since(vm, j.estate.start, j.estate.as_of)
-        assert since is not None
-        disks = vm.linked("os_disk") + vm.linked("data_disks")
-        disk_cost = sum(j.monthly_cost(disk) for disk in disks)
-        evidence = {
-            "power_state": "deallocated",
-            "deallocated_since": since.isoformat(),
-            "days_deallocated": (j.estate.end - since).days,
-            "disk_ids": [disk.id.lower() for disk in disks],
-            "disks_monthly_cost": round(disk_cost, 6),
-        }
-        findings.append(j.finding("long_deallocated_vm", vm, disk_cost, evidence))
-    return findings
-
-
-def _unattached_disks(j: Judge) -> list[Json]:
-    return [
-        j.finding(
-            "unattached_disk",
-            disk,
-            j.monthly_cost(disk),
-            {
-                "disk_state": "Unattached",
-                "sku": disk.sku,
-                "size_gb": disk.size_gb,
-                "time_created": disk.created.isoformat(),
-            },
-        )
-        for disk in j.roles("Microsoft.Compute/disks", "unattached")
-    ]
-
-
-READ_WRITE = ("Read", "Write")
-
-
-def _underused_premium_disks(j: Judge) -> list[Json]:
-    findings = []
-    for disk in j.roles("Microsoft.Compute/disks", "underused"):
-        tier = c.DISK_TIERS[disk.sku][disk.size_gb]
-        iops = sum(j.stat(disk, f"Composite Disk {io} Operations/sec", 100) for io in READ_WRITE)
-        mbps = sum(j.stat(disk, f"Composite Disk {io} Bytes/sec", 100) for io in READ_WRITE) / MIB
-        ratio = c.standard_ssd_ratio(disk.size_gb)
-        evidence = {
-            "tier": tier.name,
-            "owner_vm": disk.owner.id.lower() if disk.owner else "",
-            "iops_limit": tier.iops,
-            "mbps_limit": tier.mbps,
-            "max_iops": round(iops, 4),
-            "max_iops_percent": round(100.0 * iops / tier.iops, 4),
-            "max_mbps": round(mbps, 4),
-            "max_mbps_percent": round(100.0 * mbps / tier.mbps, 4),
-            "standard_ssd_price_ratio": ratio,
-        }
-        savings = j.monthly_cost(disk) * (1.0 - ratio)
-        target = c.DISK_TIERS["StandardSSD_LRS"][disk.size_gb].name
-        findings.append(j.finding("underused_premium_disk", disk, savings, evidence, target))
-    return findings
-
-
-def _old_snapshots(j: Judge) -> list[Json]:
-    return [
-        j.finding(
-            "old_snapshot",
-            snap,
-            j.monthly_cost(snap),
-            {
-                "time_created": snap.created.isoformat(),
-                "age_days": (j.estate.end - snap.created).days,
-            },
-        )
-        for snap in j.roles("Microsoft.Compute/snapshots", "old")
-    ]
-
-
-def _orphans(j: Judge) -> list[Json]:
-    ips = [
-        j.finding(
-            "orphaned_public_ip",
-            pip,
-            j.monthly_cost(pip),
-            {"ip_configuration": None, "nat_gateway": None},
-        )
-        for pip in j.roles("Microsoft.Network/publicIPAddresses", "orphan")
-    ]
-    nics = [
-        j.finding("orphaned_nic", nic, 0.0, {"virtual_machine": None, "private_endpoint": None})
-        for nic in j.roles("Microsoft.Network/networkInterfaces", "orphan")
-    ]
-    return ips + nics
-
-
-def _idle_network(j: Judge) -> list[Json]:
-    balancers = [
-        j.finding("idle_load_balancer", lb, j.monthly_cost(lb), {"sku": lb.sku, "backend_pools": 0})
-        for lb in j.roles("Microsoft.Network/loadBalancers", "idle")
-    ]
-    gateways = [
-        j.finding(
-            "idle_app_gateway", gw, j.monthly_cost(gw), {"backend_pools": 1, "backend_targets": 0}
-        )
-        for gw in j.roles("Microsoft.Network/applicationGateways", "idle")
-    ]
-    return balancers + gateways
-
-
-PLAN = "Microsoft.Web/serverFarms"
-
-
-def _plans(j: Judge) -> list[Json]:
-    findings = []
-    for plan in j.roles(PLAN, "empty"):
-        evidence = {"sku": plan.sku, "tier": c.PLAN_SKUS[plan.sku][0], "number_of_sites": 0}
-        findings.append(j.finding("empty_app_service_plan", plan, j.monthly_cost(plan), evidence))
-    for plan in j.roles(PLAN, "underused"):
-        target = c.PLAN_SKUS[plan.sku][2]
-        ratio = c.PLAN_SKUS[target][1] / c.PLAN_SKUS[plan.sku][1]
-        evidence = {
-            "sku": plan.sku,
-            "number_of_sites": int(plan.attrs["sites"]),
-            "cpu_p99_percent": j.stat(plan, "CpuPercentage", 99),
-            "memory_p99_percent": j.stat(plan, "MemoryPercentage", 99, "average"),
-        }
-        savings = j.monthly_cost(plan) * (1.0 - ratio)
-        findings.append(j.finding("underused_app_service_plan", plan, savings, evidence, target))
-    return findings
-
-
-def _storage_tiering(j: Judge) -> list[Json]:
-    findings = []
-    price_gap = c.STORAGE_GB_MONTH["Hot"] - c.STORAGE_GB_MONTH["Cool"]
-    for account in j.roles("Microsoft.Storage/storageAccounts", "archive"):
-        used_gb = float(j.metrics.values(account, "UsedCapacity", "average")[-1]) / 2**30
-        hourly = j.metrics.values(account, "Transactions", "total", EVIDENCE_HOURS)
-        per_day = hourly.reshape(-1, 24).sum(axis=1)
-        evidence = {
-            "access_tier": "Hot",
-            "used_capacity_gb": round(used_gb, 4),
-            "transactions_per_day_max": round(float(per_day.max()), 4),
-            "transactions_per_day_mean": round(float(per_day.mean()), 4),
-        }
-        savings = used_gb * price_gap
-        findings.append(j.finding("storage_tiering", account, savings, evidence, "Cool"))
-    return findings
-
-
-def _idle_databases(j: Judge) -> list[Json]:
-    findings = []
-    for db in j.roles("Microsoft.Sql/servers/databases", "idle"):
-        target = c.sql_step_down(db.sku)
-        ratio = c.sql_sku(target)[3] / c.sql_sku(db.sku)[3]
-        evidence = {
-            "service_objective": db.sku,
-            "dtus": c.sql_sku(db.sku)[2],
-            "dtu_p99_percent": j.stat(db, "dtu_consumption_percent", 99, "average"),
-            "dtu_max_p99_percent": j.stat(db, "dtu_consumption_percent", 99),
-        }
-        savings = j.monthly_cost(db) * (1.0 - ratio)
-        findings.append(j.finding("idle_sql_database", db, savings, evidence, target))
-    return findings
-
-
-def _untagged(j: Judge) -> list[Json]:
-    findings = []
-    resources = {id(line.resource): line.resource for line in j.ledger.lines}
-    for resource in resources.values():
-        missing = [tag for tag in c.REQUIRED_TAGS if tag not in resource.tags]
-        if missing and j.monthly_cost(resource) > 0:
-            evidence = {"missing_tags": missing, "tags": dict(resource.tags)}
-            findings.append(j.finding("untagged_cost", resource, 0.0, evidence))
-    return findings
-
-
-def _reservation_candidates(j: Judge) -> list[Json]:
-    hours = j.ledger.cal.hours[-WINDOW_DAYS * 24 :]
-    findings = []
-    for vm in j.roles(VM, "busy"):
-        running, _ = vm_power(vm, hours)
-        if not running.all():
-            continue
-        family = c.VM_SIZES[vm.sku].family
-        rate = c.RESERVATION_DISCOUNT_1Y[family]
-        evidence = {
-            "vm_size": vm.sku,
-            "family": family,
-            "running_hours_last_30_days": int(running.sum()),
-            "reservation_discount_1y": rate,
-        }
-        findings.append(j.finding("reservation_candidate", vm, j.monthly_cost(vm) * rate, evidence))
-    return findings
-
-
-RULES: tuple[Callable[[Judge], list[Json]], ...] = (
-    _idle_vms,
-    _rightsize_vms,
-    _stopped_vms,
-    _long_deallocated_vms,
-    _unattached_disks,
-    _underused_premium_disks,
-    _old_snapshots,
-    _orphans,
-    _idle_network,
-    _plans,
-    _storage_tiering,
-    _idle_databases,
-    _untagged,
-    _reservation_candidates,
-)
 
 
 def _anomalies(j: Judge) -> list[Json]:
@@ -411,8 +112,6 @@ def _totals(ledger: Ledger) -> Json:
 def ground_truth(estate: Estate, ledger: Ledger, metrics: MetricSet) -> Json:
     """Return the ground-truth document (see the demo README in the generator docstring)."""
     judge = Judge(estate, ledger, metrics)
-    findings = [finding for rule in RULES for finding in rule(judge)]
-    findings.sort(key=lambda f: (f["rule"], f["resource_id"]))
     deallocated = {
         vm.id.lower(): since.isoformat()
         for vm in sorted(estate.of_type(VM), key=lambda r: r.id.lower())
@@ -429,7 +128,7 @@ def ground_truth(estate: Estate, ledger: Ledger, metrics: MetricSet) -> Json:
             {"id": s.guid, "name": s.name, "key": s.key} for s in estate.subscriptions
         ],
         "assumptions": assumptions(),
-        "findings": findings,
+        "findings": planted_findings(judge),
         "anomalies": _anomalies(judge),
         "deallocated_since": deallocated,
         "counts": dict(sorted(counts.items())),

@@ -1,0 +1,1 @@
+"""Analysis: findings, cost analytics, anomalies, rate optimization and forecasts."""
