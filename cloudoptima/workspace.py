@@ -13,28 +13,21 @@ Examples
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
-from cloudoptima.errors import CloudOptimaError
+from cloudoptima.analysis.common import date_filter, dimension_sql, parse_dimensions
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.importer import ImportOptions, ImportResult, expand_inputs, import_one
-from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.ingest.sqltypes import quote_ident
 from cloudoptima.settings import workspace_path
-from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.store import Store
 
-# Dimensions `costs(by=...)` accepts besides `tag:KEY`: the FOCUS text columns.
-COST_DIMENSIONS = tuple(
-    c for c, t in COST_COLUMNS.items() if t == "VARCHAR" and not c.startswith("_")
-)
-COST_METRICS = ("BilledCost", "EffectiveCost")
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
 
@@ -122,11 +115,9 @@ class Workspace:
         different currencies are never added together: BillingCurrency is always a
         group column.
         """
-        dims = [by] if isinstance(by, str) else list(by)
-        dims = [d.strip() for part in dims for d in part.split(",") if d.strip()]
-        dims = list(dict.fromkeys(d for d in dims if d != "BillingCurrency"))
-        exprs = [f"{_dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
-        where, params = _date_filter(start, end)
+        dims = parse_dimensions(by)
+        exprs = [f"{dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
+        where, params = date_filter(start, end)
         group = ", ".join([*exprs, "BillingCurrency"])
         order = ", ".join(
             ["BillingCurrency", '"BilledCost" DESC NULLS LAST', *(quote_ident(d) for d in dims)]
@@ -176,49 +167,3 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r}, data_version={self.data_version})"
-
-
-_TAG_KEY = re.compile(r"^tag:(.+)$")
-
-
-def _dimension_sql(dimension: str) -> str:
-    tag = _TAG_KEY.match(dimension)
-    if tag:
-        return tag_value_sql(tag.group(1))
-    if dimension not in COST_DIMENSIONS:
-        known = ", ".join(
-            (
-                "ServiceName",
-                "SubAccountName",
-                "x_ResourceGroupName",
-                "RegionName",
-                "ResourceType",
-                "ResourceId",
-                "ChargeCategory",
-                "tag:KEY",
-            )
-        )
-        raise CloudOptimaError(
-            f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}"
-        )
-    return quote_ident(dimension)
-
-
-def tag_value_sql(key: str, column: str = "Tags") -> str:
-    """SQL for a tag's value; Azure tag keys match whatever their case or stray spaces."""
-    exact = quote_literal('$."' + key.replace('"', '\\"') + '"')
-    wanted = quote_literal(key.strip().lower())
-    found = f"list_filter(json_keys({column}), lambda k: lower(trim(k)) = {wanted})[1]"
-    loose = f"json_extract_string({column}, '$.\"' || replace({found}, '\"', '\\\"') || '\"')"
-    return f"coalesce(json_extract_string({column}, {exact}), {loose}, '(untagged)')"
-
-
-def _date_filter(start: date | None, end: date | None) -> tuple[str, list[Any]]:
-    clauses, params = [], []
-    if start is not None:
-        clauses.append("ChargePeriodStart >= ?")
-        params.append(datetime.combine(start, datetime.min.time()))
-    if end is not None:
-        clauses.append("ChargePeriodStart < ?")
-        params.append(datetime.combine(end + timedelta(days=1), datetime.min.time()))
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params

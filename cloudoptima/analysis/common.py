@@ -1,0 +1,88 @@
+"""Building blocks shared by the analyses: dimensions, metrics, dates.
+
+Every analysis takes a :class:`~cloudoptima.workspace.Workspace` and reads through
+``ws.sql``; none touches DuckDB directly, and none adds costs across currencies.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from cloudoptima.errors import CloudOptimaError
+from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.storage.schema import COST_COLUMNS
+
+if TYPE_CHECKING:
+    from cloudoptima.workspace import Workspace
+
+# Dimensions accepted besides `tag:KEY`: the FOCUS and x_ text columns.
+COST_DIMENSIONS = tuple(
+    c for c, t in COST_COLUMNS.items() if t == "VARCHAR" and not c.startswith("_")
+)
+COST_METRICS = ("BilledCost", "EffectiveCost")
+UNTAGGED = "(untagged)"
+_TAG_KEY = re.compile(r"^tag:(.+)$")
+
+
+def parse_dimensions(by: str | Sequence[str] | None) -> list[str]:
+    """``'ServiceName,tag:env'`` or a list -> unique dimension names, BillingCurrency excluded."""
+    if not by:
+        return []
+    parts = [by] if isinstance(by, str) else list(by)
+    dims = [d.strip() for part in parts for d in part.split(",") if d.strip()]
+    return list(dict.fromkeys(d for d in dims if d != "BillingCurrency"))
+
+
+def dimension_sql(dimension: str, tags_column: str = "Tags") -> str:
+    """SQL expression for a group dimension: a FOCUS column or ``tag:KEY``."""
+    tag = _TAG_KEY.match(dimension)
+    if tag:
+        return tag_value_sql(tag.group(1), tags_column)
+    if dimension not in COST_DIMENSIONS:
+        known = ", ".join(
+            ("ServiceName", "SubAccountName", "x_ResourceGroupName", "RegionName", "ResourceType",
+             "ResourceId", "ChargeCategory", "tag:KEY")
+        )  # fmt: skip
+        raise CloudOptimaError(
+            f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}"
+        )
+    return quote_ident(dimension)
+
+
+def tag_value_sql(key: str, column: str = "Tags") -> str:
+    """SQL for a tag's value; Azure tag keys match whatever their case or stray spaces."""
+    exact = quote_literal('$."' + key.replace('"', '\\"') + '"')
+    wanted = quote_literal(key.strip().lower())
+    found = f"list_filter(json_keys({column}), lambda k: lower(trim(k)) = {wanted})[1]"
+    loose = f"json_extract_string({column}, '$.\"' || replace({found}, '\"', '\\\"') || '\"')"
+    return f"coalesce(json_extract_string({column}, {exact}), {loose}, '{UNTAGGED}')"
+
+
+def check_metric(metric: str) -> str:
+    """Validate a cost metric name (BilledCost or EffectiveCost)."""
+    if metric not in COST_METRICS:
+        raise CloudOptimaError(f"unknown cost metric '{metric}'; use BilledCost or EffectiveCost")
+    return metric
+
+
+def date_filter(
+    start: date | None, end: date | None, column: str = "ChargePeriodStart"
+) -> tuple[str, list[Any]]:
+    """``WHERE`` clause (or '') and parameters for inclusive days ``start``..``end``."""
+    clauses, params = [], []
+    if start is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(datetime.combine(start, datetime.min.time()))
+    if end is not None:
+        clauses.append(f"{column} < ?")
+        params.append(datetime.combine(end + timedelta(days=1), datetime.min.time()))
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def last_cost_day(ws: Workspace) -> date | None:
+    """The last day with cost data: analyses run relative to it, not to the wall clock."""
+    value = ws.sql("SELECT max(ChargePeriodStart)::DATE AS d FROM costs").item()
+    return value if isinstance(value, date) else None
