@@ -11,16 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-REQUIRED_TAGS: Final = ("env", "team", "costcenter")
+from cloudoptima import pricing
 
-# One-year reservation discount off the list price, by VM family.
-RESERVATION_DISCOUNT_1Y: Final[dict[str, float]] = {
-    "Bs": 0.30,
-    "Dsv5": 0.36,
-    "Esv5": 0.37,
-    "Fsv2": 0.38,
-    "NCadsA100v4": 0.35,
-}
+# Prices and limits are the library's reference tables (cloudoptima.pricing), so the
+# demo charges exactly what the rules price their targets with.
+VmSize = pricing.VmSize
+VM_SIZES = pricing.VM_SIZES
+RESERVATION_DISCOUNT_1Y = pricing.RESERVATION_DISCOUNT_1Y
+DiskTier = pricing.DiskTier
+DISK_TIERS = pricing.DISK_TIERS
+SNAPSHOT_GB_MONTH = pricing.SNAPSHOT_GB_MONTH
+SQL_DTU_LADDER = pricing.SQL_DTU_LADDER
+PLAN_SKUS = pricing.APP_SERVICE_PLANS
+STORAGE_GB_MONTH = pricing.STORAGE_GB_MONTH
+
+REQUIRED_TAGS: Final = ("env", "team", "costcenter")
 
 # Negotiated (EA) discount off list price, by FOCUS ServiceCategory.
 NEGOTIATED_DISCOUNT: Final[dict[str, float]] = {
@@ -35,32 +40,6 @@ NEGOTIATED_DISCOUNT: Final[dict[str, float]] = {
 }
 
 
-@dataclass(frozen=True)
-class VmSize:
-    """A VM size with its list price per hour."""
-
-    vcpus: int
-    memory_gb: int
-    hourly: float
-    family: str
-    series: str  # the meter subcategory, e.g. "Dsv5 Series"
-
-
-VM_SIZES: Final[dict[str, VmSize]] = {
-    "Standard_B2ms": VmSize(2, 8, 0.0832, "Bs", "BS Series"),
-    "Standard_B4ms": VmSize(4, 16, 0.1664, "Bs", "BS Series"),
-    "Standard_D2s_v5": VmSize(2, 8, 0.096, "Dsv5", "Dsv5 Series"),
-    "Standard_D4s_v5": VmSize(4, 16, 0.192, "Dsv5", "Dsv5 Series"),
-    "Standard_D8s_v5": VmSize(8, 32, 0.384, "Dsv5", "Dsv5 Series"),
-    "Standard_D16s_v5": VmSize(16, 64, 0.768, "Dsv5", "Dsv5 Series"),
-    "Standard_E2s_v5": VmSize(2, 16, 0.126, "Esv5", "Esv5 Series"),
-    "Standard_E4s_v5": VmSize(4, 32, 0.252, "Esv5", "Esv5 Series"),
-    "Standard_E8s_v5": VmSize(8, 64, 0.504, "Esv5", "Esv5 Series"),
-    "Standard_F8s_v2": VmSize(8, 16, 0.338, "Fsv2", "FSv2 Series"),
-    "Standard_NC24ads_A100_v4": VmSize(24, 220, 3.673, "NCadsA100v4", "NCadsA100v4 Series"),
-}
-
-
 def half_size(vm_size: str) -> str:
     """Return the size of the same family with half the vCPUs (D8s_v5 -> D4s_v5)."""
     vcpus = VM_SIZES[vm_size].vcpus
@@ -72,41 +51,6 @@ def meter_name(vm_size: str) -> str:
     return vm_size.removeprefix("Standard_").replace("_", " ")
 
 
-@dataclass(frozen=True)
-class DiskTier:
-    """A managed-disk performance tier with its provisioned limits and monthly price."""
-
-    name: str
-    size_gb: int
-    iops: int
-    mbps: int
-    monthly: float
-
-
-DISK_TIERS: Final[dict[str, dict[int, DiskTier]]] = {
-    "Premium_LRS": {
-        128: DiskTier("P10", 128, 500, 100, 19.71),
-        256: DiskTier("P15", 256, 1100, 125, 38.02),
-        512: DiskTier("P20", 512, 2300, 150, 73.22),
-        1024: DiskTier("P30", 1024, 5000, 200, 135.17),
-        2048: DiskTier("P40", 2048, 7500, 250, 259.05),
-    },
-    "StandardSSD_LRS": {
-        128: DiskTier("E10", 128, 500, 60, 9.60),
-        256: DiskTier("E15", 256, 500, 60, 19.20),
-        512: DiskTier("E20", 512, 500, 60, 38.40),
-        1024: DiskTier("E30", 1024, 500, 60, 76.80),
-        2048: DiskTier("E40", 2048, 500, 60, 153.60),
-    },
-    "Standard_LRS": {
-        128: DiskTier("S10", 128, 500, 60, 5.89),
-        256: DiskTier("S15", 256, 500, 60, 11.33),
-        512: DiskTier("S20", 512, 500, 60, 21.76),
-        1024: DiskTier("S30", 1024, 500, 60, 40.96),
-        2048: DiskTier("S40", 2048, 500, 60, 77.83),
-    },
-}
-
 DISK_SKU_TIER: Final = {"Premium_LRS": "Premium", "StandardSSD_LRS": "StandardSSD"}
 DISK_METER_SUBCATEGORY: Final = {
     "Premium_LRS": "Premium SSD Managed Disks",
@@ -115,48 +59,21 @@ DISK_METER_SUBCATEGORY: Final = {
 }
 
 
-def standard_ssd_ratio(size_gb: int) -> float:
-    """Return the Standard SSD price as a share of the Premium SSD price of the same size."""
-    premium = DISK_TIERS["Premium_LRS"][size_gb].monthly
-    return round(DISK_TIERS["StandardSSD_LRS"][size_gb].monthly / premium, 4)
-
-
-SNAPSHOT_GB_MONTH: Final = 0.05
-
-# DTU databases, cheapest first: (sku, tier, dtus, price per day).
-SQL_DTU_LADDER: Final = (
-    ("S0", "Standard", 10, 0.4839),
-    ("S1", "Standard", 20, 0.9677),
-    ("S2", "Standard", 50, 2.4194),
-    ("S3", "Standard", 100, 4.8387),
-    ("P1", "Premium", 125, 15.0),
-)
-SQL_SERVERLESS_VCORE_HOUR: Final = 0.5218
-
-
 def sql_sku(name: str) -> tuple[str, str, int, float]:
     """Return the ladder entry of a DTU SKU."""
     return next(entry for entry in SQL_DTU_LADDER if entry[0] == name)
 
 
 def sql_step_down(name: str) -> str:
-    """Return the next cheaper DTU SKU (one step down the ladder)."""
-    names = [entry[0] for entry in SQL_DTU_LADDER]
-    return names[names.index(name) - 1]
+    """Return the next smaller DTU objective, as the idle_sql_database rule targets."""
+    step = pricing.sql_step_down(name)
+    assert step is not None, name
+    return step[0]
 
 
-# App Service plans (Linux): sku -> (tier, price per instance-hour, next cheaper sku).
-PLAN_SKUS: Final[dict[str, tuple[str, float, str]]] = {
-    "F1": ("Free", 0.0, ""),
-    "S1": ("Standard", 0.10, ""),
-    "S2": ("Standard", 0.20, "S1"),
-    "S3": ("Standard", 0.40, "S2"),
-    "P1v3": ("PremiumV3", 0.165, ""),
-    "P2v3": ("PremiumV3", 0.33, "P1v3"),
-    "P3v3": ("PremiumV3", 0.66, "P2v3"),
-}
+SQL_SERVERLESS_VCORE_HOUR: Final = 0.5218
 
-STORAGE_GB_MONTH: Final = {"Hot": 0.0184, "Cool": 0.0100}
+
 STORAGE_10K_OPERATIONS: Final = {"Hot": 0.0044, "Cool": 0.0100}
 PUBLIC_IP_HOUR: Final = 0.005
 LOAD_BALANCER_HOUR: Final = 0.025

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from cloudoptima import pricing
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since, power_state, vm_power
 from cloudoptima.demo.ledger import MICRO, Ledger
@@ -146,7 +147,8 @@ def _underused_premium_disks(j: Judge) -> list[Json]:
         tier = c.DISK_TIERS[disk.sku][disk.size_gb]
         iops = sum(j.stat(disk, f"Composite Disk {io} Operations/sec", 100) for io in READ_WRITE)
         mbps = sum(j.stat(disk, f"Composite Disk {io} Bytes/sec", 100) for io in READ_WRITE) / MIB
-        ratio = c.standard_ssd_ratio(disk.size_gb)
+        ratio = pricing.standard_ssd_ratio(disk.size_gb)
+        assert ratio is not None, disk.size_gb
         evidence = {
             "tier": tier.name,
             "owner_vm": disk.owner.id.lower() if disk.owner else "",
@@ -232,9 +234,16 @@ def _plans(j: Judge) -> list[Json]:
     return findings
 
 
+def _capacity_lines(ledger: Ledger, account: Resource) -> list[int]:
+    """Rows of the account's stored-data (GB/Month) meter in the ledger."""
+    return ledger.line_indices(
+        lambda line: line.resource is account and line.meter.unit == "GB/Month"
+    )
+
+
 def _storage_tiering(j: Judge) -> list[Json]:
     findings = []
-    price_gap = c.STORAGE_GB_MONTH["Hot"] - c.STORAGE_GB_MONTH["Cool"]
+    cool_share = c.STORAGE_GB_MONTH["Cool"] / c.STORAGE_GB_MONTH["Hot"]
     for account in j.roles("Microsoft.Storage/storageAccounts", "archive"):
         used_gb = float(j.metrics.values(account, "UsedCapacity", "average")[-1]) / 2**30
         hourly = j.metrics.values(account, "Transactions", "total", EVIDENCE_HOURS)
@@ -245,7 +254,11 @@ def _storage_tiering(j: Judge) -> list[Json]:
             "transactions_per_day_max": round(float(per_day.max()), 4),
             "transactions_per_day_mean": round(float(per_day.mean()), 4),
         }
-        savings = used_gb * price_gap
+        # the real 30-day cost of the stored data, times what Cool saves per GB
+        capacity = _capacity_lines(j.ledger, account)
+        capacity_cost = int(j.ledger.costs["billed"][capacity, -WINDOW_DAYS:].sum()) / MICRO
+        evidence["capacity_monthly_cost"] = round(capacity_cost, 6)
+        savings = capacity_cost * (1.0 - cool_share)
         findings.append(j.finding("storage_tiering", account, savings, evidence, "Cool"))
     return findings
 

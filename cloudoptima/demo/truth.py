@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cloudoptima import pricing
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since
 from cloudoptima.demo.findings import VM, Judge, planted_findings
@@ -78,12 +79,12 @@ def assumptions() -> Json:
             for sku, tiers in c.DISK_TIERS.items()
         },
         "standard_ssd_price_ratio": {
-            premium[size].name: c.standard_ssd_ratio(size) for size in premium
+            premium[size].name: pricing.standard_ssd_ratio(size) for size in premium
         },
         "premium_disk_savings": "monthly_cost x (1 - standard_ssd_price_ratio[tier])",
         "disk_underuse": "max over hours of (read + write) hourly Maximum < 2 % of the tier limit",
         "storage_gb_month": dict(c.STORAGE_GB_MONTH),
-        "storage_tiering_savings": "used_capacity_gb x (Hot - Cool) per GB-month; GB = 2^30 bytes",
+        "storage_tiering_savings": "30-day BilledCost of the GB/Month capacity meter x (1 - Cool/Hot)",
         "sql_dtu_price_per_day": {sku: price for sku, _, _, price in c.SQL_DTU_LADDER},
         "sql_savings": "monthly_cost x (1 - price(one SKU down) / price(current))",
         "app_service_plan_price_per_hour": {sku: v[1] for sku, v in c.PLAN_SKUS.items()},

@@ -13,6 +13,7 @@ import duckdb
 from cloudoptima.errors import WorkspaceError
 from cloudoptima.storage.schema import (
     COST_COLUMNS,
+    FINDING_COLUMNS,
     IMPORT_COLUMNS,
     METRIC_COLUMNS,
     RESOURCE_COLUMNS,
@@ -45,9 +46,14 @@ def _v2_settings_and_reservation_recommendations(con: duckdb.DuckDBPyConnection)
     )
 
 
+def _v3_findings(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(create_table_sql("findings", FINDING_COLUMNS))
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     _v1_initial_tables,
     _v2_settings_and_reservation_recommendations,
+    _v3_findings,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -208,6 +208,41 @@ IMPORT_COLUMNS: dict[str, str] = {
 }
 
 
+# Recommendations with their lifecycle; one row per (rule, resource), kept across runs.
+FINDING_COLUMNS: dict[str, str] = {
+    "finding_id": "VARCHAR",  # rule + ':' + a hash of the resource id: stable across runs
+    "rule": "VARCHAR",
+    "resource_id": "VARCHAR",
+    "resource_name": "VARCHAR",
+    "resource_type": "VARCHAR",
+    "subscription_id": "VARCHAR",
+    "resource_group": "VARCHAR",
+    "location": "VARCHAR",
+    "title": "VARCHAR",
+    "description": "VARCHAR",
+    "category": "VARCHAR",
+    "impact": "VARCHAR",
+    "effort": "VARCHAR",
+    "risk": "VARCHAR",
+    "confidence": "VARCHAR",
+    "monthly_cost": "DOUBLE",
+    "monthly_savings": "DOUBLE",
+    "annual_savings": "DOUBLE",
+    "BillingCurrency": "VARCHAR",
+    "cost_basis": "VARCHAR",  # billed | effective: which real cost the savings come from
+    "target": "VARCHAR",
+    "remediation": "VARCHAR",
+    "evidence": "JSON",
+    "status": "VARCHAR",  # open | dismissed | snoozed | resolved
+    "status_reason": "VARCHAR",
+    "snoozed_until": "DATE",
+    "resolved_on": "DATE",
+    "status_changed_at": "TIMESTAMP",
+    "first_seen": "DATE",  # data days (last cost day of the analysis), not wall clock
+    "last_seen": "DATE",
+}
+
+
 def create_table_sql(name: str, columns: dict[str, str]) -> str:
     """Return the ``CREATE TABLE`` statement for ``columns``."""
     body = ",\n  ".join(f'"{col}" {typ}' for col, typ in columns.items())

@@ -1,0 +1,130 @@
+"""Workspace settings for the analyses: thresholds, windows, required tags.
+
+Settings are data (datasette's habit): one table of keys with defaults, each with
+the anchor tool it comes from. A workspace stores only the values it overrides.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cloudoptima.errors import CloudOptimaError
+
+if TYPE_CHECKING:
+    from cloudoptima.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One analysis setting and where its default comes from."""
+
+    key: str
+    default: Any
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "required_tags", ["env", "team", "costcenter"], "Tag keys every costed resource must carry."
+    ),
+    Setting(
+        "cost_window_days",
+        30,
+        "Days of real cost behind monthly savings (Azure Optimization Engine: 30).",
+    ),
+    Setting(
+        "metric_window_days", 7, "Days of metrics behind a finding (Advisor and AOE default: 7)."
+    ),
+    # idle_vm: Advisor shutdown rule, P95 of max CPU < 3 %; AOE shutdown network threshold 10 Mbps.
+    Setting(
+        "idle_vm.cpu_p95_percent", 3.0, "Idle when P95 of hourly max CPU is below this (Advisor)."
+    ),
+    Setting(
+        "idle_vm.network_out_mb_per_hour",
+        100.0,
+        "…and the busiest hour sends less than this many MB.",
+    ),
+    # rightsize_vm: Advisor user-facing limits on the target size (CPU 40 %, memory 60 %).
+    Setting(
+        "rightsize_vm.target_cpu_p95_percent", 40.0, "P95 CPU the smaller size may reach (Advisor)."
+    ),
+    Setting(
+        "rightsize_vm.target_memory_p95_percent",
+        60.0,
+        "P95 memory use the smaller size may reach (Advisor).",
+    ),
+    Setting(
+        "long_deallocated_vm.days",
+        30,
+        "Days without compute cost (AOE LongDeallocatedVmsIntervalDays: 30).",
+    ),
+    Setting(
+        "underused_premium_disk.percent",
+        5.0,
+        "Max IOPS and MB/s under this share of the tier limit (AOE: 5).",
+    ),
+    Setting(
+        "old_snapshot.days", 90, "Snapshots older than this many days (Steampipe Thrifty: 90)."
+    ),
+    Setting(
+        "underused_app_service_plan.cpu_p99_percent", 30.0, "P99 of max CPU below this (AOE: 30)."
+    ),
+    Setting(
+        "underused_app_service_plan.memory_p99_percent", 50.0, "P99 memory below this (AOE: 50)."
+    ),
+    Setting(
+        "storage_tiering.min_capacity_gb",
+        100.0,
+        "Hot accounts holding at least this much (OptScale: 100 GB).",
+    ),
+    Setting(
+        "storage_tiering.max_transactions_per_day",
+        10000.0,
+        "…with fewer transactions per day than this.",
+    ),
+    Setting(
+        "idle_sql_database.dtu_p99_percent",
+        40.0,
+        "P99 of max DTU use below this (AOE PerfThresholdDtuPercentage: 40).",
+    ),
+    Setting(
+        "reservation_candidate.min_hours_per_day",
+        23.5,
+        "Hours a VM must run every day of the window.",
+    ),
+    Setting(
+        "reservation_candidate.discounts",
+        {},
+        "Family -> 1-year discount overriding the built-in table.",
+    ),
+)
+DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+
+
+def read_settings(ws: Workspace) -> dict[str, Any]:
+    """Defaults overlaid with the values stored in the workspace."""
+    stored = ws.sql("SELECT key, value::VARCHAR AS value FROM settings")
+    values = dict(DEFAULTS)
+    for key, value in stored.iter_rows():
+        if key in DEFAULTS:
+            values[key] = json.loads(value)
+    return values
+
+
+def validate_setting(key: str, value: Any) -> Any:
+    """Check a value against its default's type; return it normalised."""
+    if key not in DEFAULTS:
+        raise CloudOptimaError(f"unknown setting '{key}'; known settings: {', '.join(DEFAULTS)}")
+    default = DEFAULTS[key]
+    if isinstance(default, bool) or isinstance(value, bool):
+        ok = isinstance(value, bool) and isinstance(default, bool)
+    elif isinstance(default, int | float):
+        ok = isinstance(value, int | float)
+        value = type(default)(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise CloudOptimaError(f"setting '{key}' needs a {type(default).__name__}, not {value!r}")
+    return value

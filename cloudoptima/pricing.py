@@ -1,0 +1,190 @@
+"""Reference prices and limits used where a saving depends on another SKU's price.
+
+Savings always start from the resource's real cost in the workspace; these tables
+only give *ratios* (target price / current price, Cool / Hot), so list prices are
+never reported as savings. Prices are rounded Azure retail pay-as-you-go USD prices
+(Linux, East US, 2024-2025); REGION_PRICE_FACTOR scales them for other regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+
+@dataclass(frozen=True)
+class VmSize:
+    """A VM size: vCPUs, memory, hourly list price (East US) and family."""
+
+    vcpus: int
+    memory_gb: int
+    hourly: float
+    family: str
+    series: str  # the meter subcategory, e.g. "Dsv5 Series"
+
+
+def _family(prefix: str, suffix: str, family: str, series: str, per_vcpu: float,
+            gb_per_vcpu: int, sizes: tuple[int, ...]) -> dict[str, VmSize]:  # fmt: skip
+    return {
+        f"Standard_{prefix}{n}{suffix}": VmSize(
+            n, n * gb_per_vcpu, round(n * per_vcpu, 4), family, series
+        )
+        for n in sizes
+    }
+
+
+VM_SIZES: Final[dict[str, VmSize]] = {
+    "Standard_B1s": VmSize(1, 1, 0.0104, "Bs", "BS Series"),
+    "Standard_B1ms": VmSize(1, 2, 0.0207, "Bs", "BS Series"),
+    "Standard_B2s": VmSize(2, 4, 0.0416, "Bs", "BS Series"),
+    **_family("B", "ms", "Bs", "BS Series", 0.0416, 4, (2, 4, 8)),
+    **_family("D", "s_v5", "Dsv5", "Dsv5 Series", 0.048, 4, (2, 4, 8, 16, 32, 48, 64)),
+    **_family("D", "as_v5", "Dasv5", "Dasv5 Series", 0.043, 4, (2, 4, 8, 16, 32, 48, 64)),
+    **_family("E", "s_v5", "Esv5", "Esv5 Series", 0.063, 8, (2, 4, 8, 16, 32, 48, 64)),
+    **_family("F", "s_v2", "Fsv2", "FSv2 Series", 0.04225, 2, (2, 4, 8, 16, 32, 48, 64)),
+    "Standard_NC24ads_A100_v4": VmSize(24, 220, 3.673, "NCadsA100v4", "NCadsA100v4 Series"),
+}
+
+# Relative price of the same SKU by region (East US = 1.0); unknown regions count as 1.0.
+REGION_PRICE_FACTOR: Final[dict[str, float]] = {
+    "eastus": 1.0, "eastus2": 1.0, "westus2": 1.0, "centralus": 1.05, "westus": 1.1,
+    "northeurope": 1.06, "westeurope": 1.12, "uksouth": 1.14, "francecentral": 1.15,
+    "germanywestcentral": 1.15, "swedencentral": 1.06, "switzerlandnorth": 1.3,
+    "canadacentral": 1.09, "australiaeast": 1.27, "japaneast": 1.28, "southeastasia": 1.2,
+    "centralindia": 1.06, "brazilsouth": 1.56,
+}  # fmt: skip
+
+# One-year reservation discount off the list price, by VM family (Azure pricing
+# calculator, Linux, typical); 3-year discounts are about twice as deep.
+RESERVATION_DISCOUNT_1Y: Final[dict[str, float]] = {
+    "Bs": 0.30, "Dsv5": 0.36, "Dasv5": 0.36, "Esv5": 0.37, "Fsv2": 0.38, "NCadsA100v4": 0.35,
+}  # fmt: skip
+DEFAULT_RESERVATION_DISCOUNT_1Y: Final = 0.30
+
+
+def vm_price(size: str, region: str | None = None) -> float | None:
+    """Hourly list price of a size in a region, or None for an unknown size."""
+    known = VM_SIZES.get(size)
+    if known is None:
+        return None
+    return known.hourly * REGION_PRICE_FACTOR.get((region or "").lower(), 1.0)
+
+
+@dataclass(frozen=True)
+class DiskTier:
+    """A managed-disk performance tier: size, provisioned limits and monthly price."""
+
+    name: str
+    size_gb: int
+    iops: int
+    mbps: int
+    monthly: float
+
+
+DISK_TIERS: Final[dict[str, dict[int, DiskTier]]] = {
+    "Premium_LRS": {
+        32: DiskTier("P4", 32, 120, 25, 5.28),
+        64: DiskTier("P6", 64, 240, 50, 10.21),
+        128: DiskTier("P10", 128, 500, 100, 19.71),
+        256: DiskTier("P15", 256, 1100, 125, 38.02),
+        512: DiskTier("P20", 512, 2300, 150, 73.22),
+        1024: DiskTier("P30", 1024, 5000, 200, 135.17),
+        2048: DiskTier("P40", 2048, 7500, 250, 259.05),
+        4096: DiskTier("P50", 4096, 7500, 250, 495.57),
+    },
+    "StandardSSD_LRS": {
+        32: DiskTier("E4", 32, 500, 60, 2.40),
+        64: DiskTier("E6", 64, 500, 60, 4.80),
+        128: DiskTier("E10", 128, 500, 60, 9.60),
+        256: DiskTier("E15", 256, 500, 60, 19.20),
+        512: DiskTier("E20", 512, 500, 60, 38.40),
+        1024: DiskTier("E30", 1024, 500, 60, 76.80),
+        2048: DiskTier("E40", 2048, 500, 60, 153.60),
+        4096: DiskTier("E50", 4096, 500, 60, 307.20),
+    },
+    "Standard_LRS": {
+        32: DiskTier("S4", 32, 500, 60, 1.54),
+        64: DiskTier("S6", 64, 500, 60, 3.01),
+        128: DiskTier("S10", 128, 500, 60, 5.89),
+        256: DiskTier("S15", 256, 500, 60, 11.33),
+        512: DiskTier("S20", 512, 500, 60, 21.76),
+        1024: DiskTier("S30", 1024, 500, 60, 40.96),
+        2048: DiskTier("S40", 2048, 500, 60, 77.83),
+        4096: DiskTier("S50", 4096, 500, 60, 154.83),
+    },
+}
+
+
+def disk_tier(sku: str, size_gb: float) -> DiskTier | None:
+    """The billed tier of a disk: the smallest tier at least ``size_gb`` large."""
+    tiers = DISK_TIERS.get(sku, {})
+    fitting = [size for size in sorted(tiers) if size >= size_gb]
+    return tiers[fitting[0]] if fitting else None
+
+
+def standard_ssd_ratio(size_gb: float) -> float | None:
+    """Standard SSD price as a share of the Premium SSD price for the same size."""
+    premium, standard = disk_tier("Premium_LRS", size_gb), disk_tier("StandardSSD_LRS", size_gb)
+    if premium is None or standard is None:
+        return None
+    return round(standard.monthly / premium.monthly, 4)
+
+
+SNAPSHOT_GB_MONTH: Final = 0.05
+
+# DTU databases, cheapest first: (service objective, edition, DTUs, price per day).
+SQL_DTU_LADDER: Final = (
+    ("Basic", "Basic", 5, 0.1613),
+    ("S0", "Standard", 10, 0.4839),
+    ("S1", "Standard", 20, 0.9677),
+    ("S2", "Standard", 50, 2.4194),
+    ("S3", "Standard", 100, 4.8387),
+    ("S4", "Standard", 200, 9.6774),
+    ("P1", "Premium", 125, 15.0),
+    ("P2", "Premium", 250, 30.0),
+    ("P4", "Premium", 500, 60.0),
+)
+
+
+def sql_step_down(objective: str) -> tuple[str, float] | None:
+    """(next smaller objective by DTUs, its price / current price), or None at the bottom.
+
+    Ordered by DTUs rather than price, so P1 (125 DTUs) steps down to S3 (100 DTUs),
+    not to the cheaper but larger S4.
+    """
+    ladder = sorted(SQL_DTU_LADDER, key=lambda entry: entry[2])
+    names = [entry[0] for entry in ladder]
+    if objective not in names or names.index(objective) == 0:
+        return None
+    index = names.index(objective)
+    smaller, current = ladder[index - 1], ladder[index]
+    return smaller[0], smaller[3] / current[3]
+
+
+# App Service plans (Linux): sku -> (tier, price per instance-hour, next cheaper sku).
+APP_SERVICE_PLANS: Final[dict[str, tuple[str, float, str]]] = {
+    "F1": ("Free", 0.0, ""),
+    "D1": ("Shared", 0.013, ""),
+    "B1": ("Basic", 0.018, ""),
+    "B2": ("Basic", 0.036, "B1"),
+    "B3": ("Basic", 0.071, "B2"),
+    "S1": ("Standard", 0.10, ""),
+    "S2": ("Standard", 0.20, "S1"),
+    "S3": ("Standard", 0.40, "S2"),
+    "P1v3": ("PremiumV3", 0.165, ""),
+    "P2v3": ("PremiumV3", 0.33, "P1v3"),
+    "P3v3": ("PremiumV3", 0.66, "P2v3"),
+}
+FREE_PLAN_TIERS: Final = ("Free", "Shared")
+
+
+def plan_step_down(sku: str) -> tuple[str, float] | None:
+    """(next cheaper plan SKU, its price / current price), or None."""
+    entry = APP_SERVICE_PLANS.get(sku)
+    if entry is None or not entry[2]:
+        return None
+    return entry[2], APP_SERVICE_PLANS[entry[2]][1] / entry[1]
+
+
+# Blob capacity per GB-month by access tier (LRS, East US).
+STORAGE_GB_MONTH: Final[dict[str, float]] = {"Hot": 0.0184, "Cool": 0.0100, "Cold": 0.0036}
