@@ -146,5 +146,40 @@ def costs(
     click.echo(render(frame, fmt, money=MONEY))
 
 
+FINDING_TABLE = ("finding_id", "rule", "resource_name", "monthly_savings", "BillingCurrency", "status", "target")
+# The JSON contract: these keys always, then the rest of the finding.
+FINDING_KEYS = ("finding_id", "rule", "resource_id", "title", "monthly_savings", "BillingCurrency", "status")
+
+
+@main.group(invoke_without_command=True)
+@click.option("--rule", default=None, help="Only this rule id, e.g. idle_vm.")
+@click.option("--status", default=None, help="open, dismissed, snoozed or resolved.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def findings(ctx: click.Context, rule: str | None, status: str | None, fmt: str) -> None:
+    """Recommendations with real savings; `findings set-status` changes one."""
+    if ctx.invoked_subcommand is not None:
+        return
+    frame = _open(ctx).findings(rule=rule, status=status)
+    if fmt == "table":
+        frame = frame.select(FINDING_TABLE)
+    else:
+        frame = frame.select(*FINDING_KEYS, *(c for c in frame.columns if c not in FINDING_KEYS))
+    click.echo(render(frame, fmt, money=("monthly_savings",)))
+
+
+@findings.command("set-status")
+@click.argument("finding_id")
+@click.argument("status", type=click.Choice(("open", "dismissed", "snoozed", "resolved")))
+@click.option("--reason", default=None, help="Why (required to dismiss).")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Snooze until this day.")
+@click.pass_context
+def set_status(ctx: click.Context, finding_id: str, status: str, reason: str | None, until: datetime | None) -> None:
+    """Dismiss, snooze, resolve or reopen a finding."""
+    ws = Workspace.open(ctx.find_root().obj)
+    row = ws.set_finding_status(finding_id, status, reason=reason, until=_day(until))
+    click.echo(f"{row['finding_id']}: {row['status']}" + (f" ({row['status_reason']})" if row["status_reason"] else ""))
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value else None

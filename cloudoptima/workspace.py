@@ -165,5 +165,56 @@ class Workspace:
         inputs = [*files.costs, *files.inventory, *files.metrics]
         return self.ingest(inputs, seen_at=files.as_of)
 
+    # -- findings ----------------------------------------------------------
+    def findings(
+        self, *, rule: str | None = None, status: str | None = None, refresh: bool = True
+    ) -> pl.DataFrame:
+        """Recommendations with savings and lifecycle; re-analyses when data or settings changed."""
+        from cloudoptima.analysis import findings
+
+        return findings.findings(self, rule=rule, status=status, refresh=refresh)
+
+    def analyze(self) -> pl.DataFrame:
+        """Run every rule now and store the findings (statuses are kept)."""
+        from cloudoptima.analysis import findings
+
+        return findings.analyze(self)
+
+    def set_finding_status(
+        self,
+        finding_id: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        until: date | None = None,
+        on: date | None = None,
+    ) -> dict[str, Any]:
+        """Dismiss (with ``reason``), snooze (``until``), resolve (``on``) or reopen a finding."""
+        from cloudoptima.analysis import findings
+
+        return findings.set_status(self, finding_id, status, reason=reason, until=until, on=on)
+
+    def realized_savings(self) -> pl.DataFrame:
+        """Measured drop in daily cost of each resolved finding's resource."""
+        from cloudoptima.analysis import findings
+
+        return findings.realized_savings(self)
+
+    def settings(self) -> dict[str, Any]:
+        """Analysis settings: defaults overlaid with this workspace's values."""
+        from cloudoptima.analysis.config import read_settings
+
+        return read_settings(self)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store one analysis setting (validated against its default's type)."""
+        import json
+
+        from cloudoptima.analysis.config import validate_setting
+
+        value = validate_setting(key, value)
+        with self.store.write() as con:
+            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, json.dumps(value)])
+
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r}, data_version={self.data_version})"
