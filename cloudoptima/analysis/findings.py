@@ -123,7 +123,7 @@ def merge_lifecycle(stored: pl.DataFrame, current: pl.DataFrame, *, today: date)
         pl.col("first_seen").fill_null(pl.col("last_seen")),
         pl.col("status_changed_at").fill_null(pl.lit(now)),
     )  # fmt: skip
-    gone = stored.filter(~pl.col("finding_id").is_in(current.get_column("finding_id")))
+    gone = stored.filter(~pl.col("finding_id").is_in(current.get_column("finding_id").to_list()))
     gone = gone.with_columns(
         pl.when(pl.col("status") != "resolved").then(pl.lit(as_of)).otherwise(pl.col("resolved_on")).alias("resolved_on"),
         pl.when(pl.col("status") != "resolved").then(pl.lit("no longer matches the rule, or the resource is gone"))
@@ -244,12 +244,15 @@ def realized_savings(ws: Workspace, *, window_days: int = 30) -> pl.DataFrame:
                SELECT r.finding_id, c.ChargePeriodStart::DATE AS day,
                       sum(CASE WHEN r.cost_basis = 'effective' THEN c.EffectiveCost ELSE c.BilledCost END) AS cost
                FROM resolved r JOIN costs c ON c.ResourceId = r.resource_id
-               WHERE c.ChargePeriodStart >= r.resolved_on - INTERVAL (?) DAY GROUP BY ALL)
-           SELECT r.*, CAST(coalesce(sum(d.cost) FILTER (WHERE d.day < r.resolved_on), 0) AS DOUBLE) / ? AS daily_before,
-                  date_diff('day', r.resolved_on, ?::DATE) AS days_after,
-                  CAST(coalesce(sum(d.cost) FILTER (WHERE d.day > r.resolved_on), 0) AS DOUBLE)
-                      / nullif(date_diff('day', r.resolved_on, ?::DATE), 0) AS daily_after
-           FROM resolved r LEFT JOIN daily d USING (finding_id) GROUP BY ALL""",
+               WHERE c.ChargePeriodStart >= r.resolved_on - INTERVAL (?) DAY GROUP BY ALL),
+           totals AS (
+               SELECT r.finding_id,
+                      CAST(coalesce(sum(d.cost) FILTER (WHERE d.day < r.resolved_on), 0) AS DOUBLE) AS before_total,
+                      CAST(coalesce(sum(d.cost) FILTER (WHERE d.day > r.resolved_on), 0) AS DOUBLE) AS after_total
+               FROM resolved r LEFT JOIN daily d USING (finding_id) GROUP BY r.finding_id)
+           SELECT r.*, t.before_total / ? AS daily_before, date_diff('day', r.resolved_on, ?::DATE) AS days_after,
+                  t.after_total / nullif(date_diff('day', r.resolved_on, ?::DATE), 0) AS daily_after
+           FROM resolved r JOIN totals t USING (finding_id)""",
             [window_days, window_days, last, last],
         )
         .with_columns(

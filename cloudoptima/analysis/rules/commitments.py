@@ -26,7 +26,7 @@ def reservation_candidate(ctx: RuleContext) -> pl.DataFrame:
     vms = (
         ctx.resources(VM).filter(pl.col("power_state") == "running").join(steady, on="resource_id")
     )
-    vms = vms.filter(~pl.col("resource_id").is_in(exclude.get_column("resource_id")))
+    vms = vms.filter(~pl.col("resource_id").is_in(exclude.get_column("resource_id").to_list()))
     overrides = dict(ctx.setting("reservation_candidate.discounts"))
     vms = with_cost(ctx, vms).with_columns(
         pl.col("vm_size").map_elements(lambda s: _family(s), return_dtype=pl.Utf8).alias("family"),

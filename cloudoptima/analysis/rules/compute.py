@@ -81,7 +81,7 @@ def idle_vm(ctx: RuleContext) -> pl.DataFrame:
 def rightsize_vm(ctx: RuleContext) -> pl.DataFrame:
     """A cheaper size of the same family fits P95 CPU and memory with headroom."""
     idle = idle_vm_ids(ctx).get_column("resource_id")
-    vms = running_vms(ctx).filter(~pl.col("resource_id").is_in(idle))
+    vms = running_vms(ctx).filter(~pl.col("resource_id").is_in(idle.to_list()))
     vms = with_metric(ctx, vms, "Percentage CPU", "maximum", 0.95, "cpu_max_p95_percent")
     vms = with_metric(
         ctx, vms, "Available Memory Percentage", "average", 0.05, "memory_available_p5", how="left"
