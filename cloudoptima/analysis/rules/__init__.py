@@ -7,6 +7,7 @@ shared columns (ids, names, cost basis, currency, lifecycle) to every rule's out
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {}
+BUILTIN_MODULES = ("compute", "storage", "network", "platform", "governance", "commitments")
 
 
 def register(rule: Rule) -> Rule:
@@ -67,15 +69,8 @@ def rule(
 
 def load_builtin_rules() -> dict[str, Rule]:
     """Import the built-in rule modules (registration happens on import)."""
-    from cloudoptima.analysis.rules import (  # noqa: F401
-        commitments,
-        compute,
-        governance,
-        network,
-        platform,
-        storage,
-    )
-
+    for module in BUILTIN_MODULES:
+        importlib.import_module(f"cloudoptima.analysis.rules.{module}")
     return RULES
 
 
