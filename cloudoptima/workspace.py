@@ -13,7 +13,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +21,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from cloudoptima.analysis.common import date_filter, dimension_sql, parse_dimensions
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.importer import ImportOptions, ImportResult, expand_inputs, import_one
-from cloudoptima.ingest.sqltypes import quote_ident
 from cloudoptima.settings import workspace_path
 from cloudoptima.storage.store import Store
 
@@ -108,25 +106,47 @@ class Workspace:
         *,
         start: date | None = None,
         end: date | None = None,
+        metric: str | None = None,
+        grain: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        inherit_tags: bool = False,
     ) -> pl.DataFrame:
-        """Billed and effective cost grouped by FOCUS columns or ``tag:KEY``, per currency.
+        """Billed and/or effective cost grouped by FOCUS columns or ``tag:KEY``, per currency.
 
-        ``start`` and ``end`` are inclusive days of ChargePeriodStart. Costs in
-        different currencies are never added together: BillingCurrency is always a
-        group column.
+        ``start``/``end`` are inclusive days; ``grain`` (day, week, month) adds a
+        ``period`` column; ``filters`` maps dimensions to wanted values. Costs in
+        different currencies are never added: BillingCurrency is always a group column.
         """
-        dims = parse_dimensions(by)
-        exprs = [f"{dimension_sql(d)} AS {quote_ident(d)}" for d in dims]
-        where, params = date_filter(start, end)
-        group = ", ".join([*exprs, "BillingCurrency"])
-        order = ", ".join(
-            ["BillingCurrency", '"BilledCost" DESC NULLS LAST', *(quote_ident(d) for d in dims)]
-        )
-        return self.sql(
-            f"""SELECT {group}, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost
-                FROM costs {where} GROUP BY ALL ORDER BY {order}""",
-            params,
-        )
+        from cloudoptima.analysis.costs import breakdown
+
+        return breakdown(self, by, start=start, end=end, metric=metric, grain=grain, filters=filters,
+                         inherit_tags=inherit_tags)  # fmt: skip
+
+    def cost_changes(self, by: str | Sequence[str] = (), **options: Any) -> pl.DataFrame:
+        """Month over month, or month to date against the same days last month (``mode="mtd"``)."""
+        from cloudoptima.analysis.costs import cost_changes
+
+        return cost_changes(self, by, **options)
+
+    def top_movers(self, by: str = "ServiceName", **options: Any) -> pl.DataFrame:
+        """Largest absolute and relative increases, with the resources behind them."""
+        from cloudoptima.analysis.costs import top_movers
+
+        return top_movers(self, by, **options)
+
+    def tag_coverage(
+        self, required_tags: Sequence[str] | None = None, **options: Any
+    ) -> pl.DataFrame:
+        """Share of spend without each required tag (default: the workspace's required tags)."""
+        from cloudoptima.analysis.tags import tag_coverage
+
+        return tag_coverage(self, required_tags or self.settings()["required_tags"], **options)
+
+    def showback(self, tag_key: str, **options: Any) -> pl.DataFrame:
+        """Chargeback table by one tag's values, with an "(unallocated)" row."""
+        from cloudoptima.analysis.tags import showback
+
+        return showback(self, tag_key, **options)
 
     # -- writing -----------------------------------------------------------
     def ingest(
@@ -214,7 +234,9 @@ class Workspace:
 
         value = validate_setting(key, value)
         with self.store.write() as con:
-            con.execute("INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, json.dumps(value)])
+            con.execute(
+                "INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, json.dumps(value)]
+            )
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r}, data_version={self.data_version})"

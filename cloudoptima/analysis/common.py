@@ -53,12 +53,15 @@ def dimension_sql(dimension: str, tags_column: str = "Tags") -> str:
 
 
 def tag_value_sql(key: str, column: str = "Tags") -> str:
-    """SQL for a tag's value; Azure tag keys match whatever their case or stray spaces."""
+    """SQL for a tag's value; Azure tag keys match whatever their case or stray spaces.
+
+    An empty value allocates nothing, so it counts as untagged, as a missing key does.
+    """
     exact = quote_literal('$."' + key.replace('"', '\\"') + '"')
     wanted = quote_literal(key.strip().lower())
     found = f"list_filter(json_keys({column}), lambda k: lower(trim(k)) = {wanted})[1]"
     loose = f"json_extract_string({column}, '$.\"' || replace({found}, '\"', '\\\"') || '\"')"
-    return f"coalesce(json_extract_string({column}, {exact}), {loose}, '{UNTAGGED}')"
+    return f"coalesce(nullif(json_extract_string({column}, {exact}), ''), nullif({loose}, ''), '{UNTAGGED}')"
 
 
 def check_metric(metric: str) -> str:
