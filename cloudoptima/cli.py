@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import polars as pl
 
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ingest.detect import KIND_CHOICES
@@ -146,9 +147,25 @@ def costs(
     click.echo(render(frame, fmt, money=MONEY))
 
 
-FINDING_TABLE = ("finding_id", "rule", "resource_name", "monthly_savings", "BillingCurrency", "status", "target")
+FINDING_TABLE = (
+    "finding_id",
+    "rule",
+    "resource_name",
+    "monthly_savings",
+    "BillingCurrency",
+    "status",
+    "target",
+)
 # The JSON contract: these keys always, then the rest of the finding.
-FINDING_KEYS = ("finding_id", "rule", "resource_id", "title", "monthly_savings", "BillingCurrency", "status")
+FINDING_KEYS = (
+    "finding_id",
+    "rule",
+    "resource_id",
+    "title",
+    "monthly_savings",
+    "BillingCurrency",
+    "status",
+)
 
 
 @main.group(invoke_without_command=True)
@@ -172,13 +189,50 @@ def findings(ctx: click.Context, rule: str | None, status: str | None, fmt: str)
 @click.argument("finding_id")
 @click.argument("status", type=click.Choice(("open", "dismissed", "snoozed", "resolved")))
 @click.option("--reason", default=None, help="Why (required to dismiss).")
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Snooze until this day.")
+@click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Snooze until this day."
+)
 @click.pass_context
-def set_status(ctx: click.Context, finding_id: str, status: str, reason: str | None, until: datetime | None) -> None:
+def set_status(
+    ctx: click.Context, finding_id: str, status: str, reason: str | None, until: datetime | None
+) -> None:
     """Dismiss, snooze, resolve or reopen a finding."""
     ws = Workspace.open(ctx.find_root().obj)
     row = ws.set_finding_status(finding_id, status, reason=reason, until=_day(until))
-    click.echo(f"{row['finding_id']}: {row['status']}" + (f" ({row['status_reason']})" if row["status_reason"] else ""))
+    click.echo(
+        f"{row['finding_id']}: {row['status']}"
+        + (f" ({row['status_reason']})" if row["status_reason"] else "")
+    )
+
+
+@main.command()
+@click.option(
+    "--by",
+    "by",
+    default="ServiceName,SubAccountId",
+    show_default=True,
+    help="Dimensions analysed, each separately.",
+)
+@click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive)."
+)
+@click.option(
+    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def anomalies(
+    ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str
+) -> None:
+    """Daily cost spikes, robust to weekly seasonality, with contributing resources."""
+    frame = _open(ctx).anomalies(by=tuple(b.strip() for b in by.split(",") if b.strip()),
+                                 start=_day(start), end=_day(end))  # fmt: skip
+    if fmt == "table":
+        frame = frame.with_columns(
+            pl.col("contributors").list.eval(pl.element().struct.field("resource_id").str.split("/").list.last())
+            .list.join(", ").alias("contributors")
+        ).select("date", "dimension", "value", "BillingCurrency", "expected", "actual", "score", "contributors")  # fmt: skip
+    click.echo(render(frame, fmt, money=("expected", "actual")))
 
 
 def _day(value: datetime | None) -> date | None:

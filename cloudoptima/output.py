@@ -17,7 +17,12 @@ def render(frame: pl.DataFrame, fmt: str, *, money: tuple[str, ...] = ()) -> str
     if fmt == "json":
         return json.dumps([_jsonable_row(r) for r in frame.iter_rows(named=True)], indent=2)
     if fmt == "csv":
-        return frame.write_csv().rstrip("\n")
+        nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
+        flat = frame.with_columns(
+            pl.col(c).map_elements(lambda v: json.dumps(_jsonable(v)), return_dtype=pl.Utf8)
+            for c in nested
+        )
+        return flat.write_csv().rstrip("\n")
     return _table(frame, money)
 
 
@@ -26,6 +31,12 @@ def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, pl.Series):
+        value = value.to_list()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime | date):
@@ -53,6 +64,8 @@ def _cell(value: Any, is_money: bool) -> str:
     if value is None:
         return ""
     if is_money and isinstance(value, Decimal | float | int):
+        return f"{value:,.2f}"
+    if isinstance(value, float):
         return f"{value:,.2f}"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")

@@ -148,6 +148,18 @@ class Workspace:
 
         return showback(self, tag_key, **options)
 
+    def anomalies(self, **options: Any) -> pl.DataFrame:
+        """Daily cost spikes per service and per subscription, with the resources behind them."""
+        from cloudoptima.analysis.anomalies import detect_anomalies
+
+        return detect_anomalies(self, **options)
+
+    def rate_optimization(self, **options: Any) -> dict[str, pl.DataFrame]:
+        """Commitment utilization and coverage, and negotiated/commitment savings with the ESR."""
+        from cloudoptima.analysis.rates import rate_optimization
+
+        return rate_optimization(self, **options)
+
     # -- writing -----------------------------------------------------------
     def ingest(
         self,
