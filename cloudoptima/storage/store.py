@@ -43,9 +43,12 @@ def configure(
         # DuckDB stream a large export in parallel in bounded memory (measured:
         # 1M FOCUS rows 15.8 s -> 6.7 s at a 1 GB limit, see bench/ingest.py).
         con.execute("SET preserve_insertion_order = false")
-    # DuckDB's own bar shows progress inside one long statement (a large export).
-    con.execute(f"SET enable_progress_bar = {str(progress_bar).lower()}")
-    con.execute(f"SET enable_progress_bar_print = {str(progress_bar).lower()}")
+    if progress_bar:
+        # DuckDB's own bar shows progress inside one long statement (a large export).
+        # In Jupyter DuckDB wants ipywidgets for it; without them we simply go without.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("SET enable_progress_bar = true")
+            con.execute("SET enable_progress_bar_print = true")
 
 
 class Store:
