@@ -29,7 +29,9 @@ def _isolated_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Keep tests away from the developer's workspace and secrets."""
     for name in ("CLOUDOPTIMA_WORKSPACE", "CLOUDOPTIMA__WORKSPACE"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    monkeypatch.setenv("HOME", str(home))
 
 
 DEMO_SEED = 7
