@@ -10,7 +10,7 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 app: $(BIN)/python
-	$(BIN)/pip install -q -e '.[app]'
+	$(BIN)/pip install -q -e '.[app,forecast]'
 	$(BIN)/streamlit run app.py
 
 dev: $(BIN)/python

@@ -235,5 +235,40 @@ def anomalies(
     click.echo(render(frame, fmt, money=("expected", "actual")))
 
 
+@main.command()
+@click.option(
+    "--by", "by", default=None, help="One dimension (ServiceName, SubAccountName, tag:KEY...)."
+)
+@click.option(
+    "--horizon",
+    type=click.IntRange(1, 730),
+    default=None,
+    help="Days (default: to the end of next month).",
+)
+@click.option(
+    "--budget", type=float, default=None, help="Monthly budget per series, in its billing currency."
+)
+@click.option(
+    "--top", type=int, default=5, show_default=True, help="Series per dimension (by cost)."
+)
+@click.option(
+    "--metric",
+    type=click.Choice(("EffectiveCost", "BilledCost")),
+    default="EffectiveCost",
+    show_default=True,
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True
+)
+@click.pass_context
+def forecast(ctx: click.Context, by: str | None, horizon: int | None, budget: float | None, top: int,
+             metric: str, fmt: str) -> None:  # fmt: skip
+    """Daily cost forecast with 80/95% intervals, month-end projection and backtest accuracy."""
+    from cloudoptima.forecast_output import forecast_json, forecast_table
+
+    result = _open(ctx).forecast(by=by, horizon=horizon, budget=budget, top=top, metric=metric)
+    click.echo(forecast_json(result) if fmt == "json" else forecast_table(result))
+
+
 def _day(value: datetime | None) -> date | None:
     return value.date() if value else None

@@ -15,28 +15,28 @@ FORMATS = ("table", "csv", "json")
 def render(frame: pl.DataFrame, fmt: str, *, money: tuple[str, ...] = ()) -> str:
     """Render ``frame`` as an aligned table, CSV or a JSON array of objects."""
     if fmt == "json":
-        return json.dumps([_jsonable_row(r) for r in frame.iter_rows(named=True)], indent=2)
+        return json.dumps([jsonable_row(r) for r in frame.iter_rows(named=True)], indent=2)
     if fmt == "csv":
         nested = [c for c, t in frame.schema.items() if isinstance(t, pl.List | pl.Struct)]
         flat = frame.with_columns(
-            pl.col(c).map_elements(lambda v: json.dumps(_jsonable(v)), return_dtype=pl.Utf8)
+            pl.col(c).map_elements(lambda v: json.dumps(jsonable(v)), return_dtype=pl.Utf8)
             for c in nested
         )
         return flat.write_csv().rstrip("\n")
     return _table(frame, money)
 
 
-def _jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: _jsonable(v) for k, v in row.items()}
+def jsonable_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: jsonable(v) for k, v in row.items()}
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     if isinstance(value, pl.Series):
         value = value.to_list()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, datetime | date):

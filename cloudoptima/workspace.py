@@ -160,6 +160,22 @@ class Workspace:
 
         return rate_optimization(self, **options)
 
+    def forecast(self, **options: Any) -> Any:
+        """Prophet daily forecast from the day after the last cost day, with intervals and backtest.
+
+        Returns a :class:`cloudoptima.analysis.forecast.ForecastResult`; needs the
+        ``forecast`` extra (``pip install 'cloudoptima[forecast]'``).
+        """
+        from cloudoptima.analysis.forecast import forecast
+
+        return forecast(self, **options)
+
+    def backtest(self, **options: Any) -> pl.DataFrame:
+        """Rolling-origin MAPE and sMAPE of Prophet next to a seasonal-naive baseline."""
+        from cloudoptima.analysis.forecast import backtest
+
+        return backtest(self, **options)
+
     # -- writing -----------------------------------------------------------
     def ingest(
         self,
