@@ -19,6 +19,13 @@ from cloudoptima.output import FORMATS, render
 from cloudoptima.workspace import Workspace
 
 MONEY = ("BilledCost", "EffectiveCost")
+# Shared by every command that takes a date range.
+start_option = click.option(
+    "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive)."
+)
+end_option = click.option(
+    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive)."
+)
 
 
 class _Group(click.Group):
@@ -131,12 +138,8 @@ def imports(ctx: click.Context, fmt: str) -> None:
 @click.option(
     "--by", "by", default="", help="Group columns, comma separated: FOCUS names or tag:KEY."
 )
-@click.option(
-    "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive)."
-)
-@click.option(
-    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive)."
-)
+@start_option
+@end_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
 def costs(
@@ -213,12 +216,8 @@ def set_status(
     show_default=True,
     help="Dimensions analysed, each separately.",
 )
-@click.option(
-    "--start", type=click.DateTime(["%Y-%m-%d"]), default=None, help="First day (inclusive)."
-)
-@click.option(
-    "--end", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Last day (inclusive)."
-)
+@start_option
+@end_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
 def anomalies(
