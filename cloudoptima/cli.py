@@ -271,3 +271,97 @@ def forecast(ctx: click.Context, by: str | None, horizon: int | None, budget: fl
 
 def _day(value: datetime | None) -> date | None:
     return value.date() if value else None
+
+
+@main.group()
+def users() -> None:
+    """Manage who may log in to the app, and their role in each organisation."""
+
+
+def _store() -> Any:
+    from cloudoptima.auth import UserStore
+
+    return UserStore()
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--org", default="default", show_default=True, help="Organisation the user joins.")
+@click.option(
+    "--role", type=click.Choice(("admin", "analyst", "viewer")), default="viewer", show_default=True
+)
+@click.option("--name", default=None, help="Display name.")
+@click.option("--email", default=None)
+def users_add(username: str, org: str, role: str, name: str | None, email: str | None) -> None:
+    """Create a user with a random password, shown once."""
+    password = _store().add_user(username, org=org, role=role, name=name, email=email)
+    click.echo(f"created {username} ({role} of {org}); password, shown once: {password}")
+
+
+@users.command("list")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+def users_list(fmt: str) -> None:
+    """List users, their organisations and roles, and lockouts."""
+    from cloudoptima.auth import MAX_LOGIN_ATTEMPTS
+
+    rows = [
+        {"username": u, "name": v.get("name"), "email": v.get("email"),
+         "organisations": ", ".join(f"{o}:{r}" for o, r in sorted(v.get("organisations", {}).items())),
+         "locked": int(v.get("failed_login_attempts") or 0) >= MAX_LOGIN_ATTEMPTS}
+        for u, v in sorted(_store().users().items())
+    ]  # fmt: skip
+    click.echo(render(pl.DataFrame(rows), fmt) if rows else "(no users yet)")
+
+
+@users.command("remove")
+@click.argument("username")
+def users_remove(username: str) -> None:
+    """Delete a user (never the last admin of an organisation)."""
+    _store().remove_user(username)
+    click.echo(f"removed {username}")
+
+
+@users.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(("admin", "analyst", "viewer")))
+@click.option("--org", default=None, help="Organisation (needed when the user has several).")
+def users_set_role(username: str, role: str, org: str | None) -> None:
+    """Give a user a role in an organisation (adds them to it)."""
+    _store().set_role(username, role, org=org)
+    click.echo(f"{username} is now {role}" + (f" of {org}" if org else ""))
+
+
+@users.command("reset-password")
+@click.argument("username")
+def users_reset_password(username: str) -> None:
+    """Set a new random password (shown once) and lift a lockout."""
+    password = _store().reset_password(username)
+    click.echo(f"new password for {username}, shown once: {password}")
+
+
+@main.group()
+def orgs() -> None:
+    """Organisations: each has its own workspace."""
+
+
+@orgs.command("add")
+@click.argument("org")
+@click.option(
+    "--workspace", "folder", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--name", default=None, help="Display name.")
+def orgs_add(org: str, folder: Path, name: str | None) -> None:
+    """Register an organisation and the workspace folder that holds its data."""
+    created = _store().add_organisation(org, folder, name)
+    Workspace.open(created.workspace)
+    click.echo(f"organisation {created.id} uses {created.workspace}")
+
+
+@orgs.command("list")
+def orgs_list() -> None:
+    """List organisations and their workspaces."""
+    rows = [
+        {"org": o.id, "name": o.name, "workspace": str(o.workspace)}
+        for o in _store().organisations().values()
+    ]
+    click.echo(render(pl.DataFrame(rows), "table") if rows else "(no organisations yet)")
