@@ -1,51 +1,105 @@
-"""CloudOptima web app (stub): the workspace totals on the demo or your own data.
+"""CloudOptima web app: login, organisation, and the pages (navigation is defined here).
 
-The full app with login, organisations and pages comes with its own issue; this
-page only proves the library end to end. Run: ``streamlit run app.py``.
+Run with ``streamlit run app.py``; the first start creates an admin with a random
+password (printed once in this terminal) and builds the demo estate.
 """
 
 from __future__ import annotations
 
 import streamlit as st
+import streamlit_authenticator as stauth
 
-from cloudoptima import CloudOptimaError, Workspace
-from cloudoptima.settings import workspace_path
+from cloudoptima import CloudOptimaError
+from cloudoptima.auth import MAX_LOGIN_ATTEMPTS, UserStore, allowed
+from pages._ui import open_workspace
 
-st.set_page_config(page_title="CloudOptima", layout="wide")
+st.set_page_config(page_title="CloudOptima", page_icon=":material/savings:", layout="wide")
 
 
-@st.cache_resource
-def open_workspace(path: str) -> Workspace:
-    """Open the workspace at ``path``; build the demo estate on first start."""
-    ws = Workspace.open(path)
-    if ws.is_empty():
-        with st.spinner("Building the demo estate (first start only)..."):
+@st.cache_resource(show_spinner=False)
+def first_start(credentials: str) -> None:
+    """Create the first admin (password printed once, here) and its demo workspace."""
+    store = UserStore()
+    created = store.ensure_admin()
+    if created:
+        print(
+            f"CloudOptima: created user '{created[0]}' with password {created[1]} (shown once)",
+            flush=True,
+        )
+    for org in store.organisations().values():
+        ws = open_workspace(str(org.workspace))
+        if org.id == "default" and ws.is_empty():
             ws.build_demo()
-    return ws
 
 
-st.title("CloudOptima")
-try:
-    workspace = open_workspace(str(workspace_path()))
-    totals = workspace.totals()
-except CloudOptimaError as exc:
-    st.error(f"The workspace could not be opened: {exc}")
-    st.stop()
-
-if totals.is_empty():
-    st.info(
-        "No cost data yet. Import exports with `cloudoptima ingest PATH` or run `cloudoptima demo`."
+def login(store: UserStore) -> str:
+    """Show the login form until the user is authenticated; return the username."""
+    credentials = store.load()["credentials"]
+    authenticator = stauth.Authenticate(
+        credentials, "cloudoptima_auth", store.cookie_key(), 7, login_sleep_time=0
     )
-    st.stop()
+    try:
+        authenticator.login(max_login_attempts=MAX_LOGIN_ATTEMPTS)
+    except stauth.utilities.LoginError as exc:
+        st.error(f"{exc}. Ask an admin to run `cloudoptima users reset-password`.")
+    store.save_login_state(credentials)  # failed attempts survive restarts: that is the lockout
+    if st.session_state.get("authentication_status") is False:
+        st.error("Wrong username or password.")
+    if not st.session_state.get("authentication_status"):
+        st.stop()
+    with st.sidebar:
+        authenticator.logout("Log out")
+    return str(st.session_state["username"])
 
-st.caption(f"Workspace `{workspace.root}` · data version {workspace.data_version}")
-for row in totals.iter_rows(named=True):
-    currency = row["BillingCurrency"]
-    with st.container(horizontal=True):
-        st.metric(f"Billed cost ({currency})", f"{row['BilledCost'] or 0:,.2f}", border=True)
-        st.metric(f"Effective cost ({currency})", f"{row['EffectiveCost'] or 0:,.2f}", border=True)
-        st.metric("Cost rows", f"{row['rows']:,}", border=True)
-        st.metric("Resources with cost", f"{row['resources']:,}", border=True)
-    st.caption(f"{currency}: {row['first_day']} to {row['last_day']}")
-st.subheader("Cost by service")
-st.dataframe(workspace.costs("ServiceName"), hide_index=True)
+
+def choose_organisation(store: UserStore, username: str) -> str:
+    """The user's organisation: picked in the sidebar when they belong to several."""
+    orgs = store.user_organisations(username)
+    if not orgs:
+        st.error("Your account belongs to no organisation yet. Ask an admin to add you.")
+        st.stop()
+    names = {org: store.organisations()[org].name for org in orgs}
+    current = st.session_state.get("co_org")
+    choice = st.sidebar.selectbox("Organisation", list(orgs), index=list(orgs).index(current) if current in orgs else 0,
+                                  format_func=names.get)  # fmt: skip
+    st.session_state["co_org"] = choice
+    return choice
+
+
+def navigation(role: str) -> st.navigation:  # type: ignore[valid-type]
+    pages = {
+        "Overview": [
+            st.Page(
+                "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
+            )
+        ],
+        "Optimize": [
+            st.Page("pages/costs.py", title="Cost explorer", icon=":material/bar_chart:"),
+            st.Page(
+                "pages/recommendations.py", title="Recommendations", icon=":material/lightbulb:"
+            ),
+            st.Page("pages/resources.py", title="Resources", icon=":material/dns:"),
+            st.Page("pages/anomalies.py", title="Anomalies", icon=":material/warning:"),
+        ],
+        "Forecast": [st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:")],
+        "Ask": [st.Page("pages/ask.py", title="Ask", icon=":material/chat:")],
+        "Reports": [st.Page("pages/reports.py", title="Reports", icon=":material/picture_as_pdf:")],
+    }
+    if allowed(role, "admin"):
+        pages["Admin"] = [
+            st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        ]
+    return st.navigation(pages)
+
+
+try:
+    store = UserStore()
+    first_start(str(store.path))
+    user = login(store)
+    org = choose_organisation(store, user)
+    role = store.role(user, org) or "viewer"
+    st.sidebar.caption(f"{user} · {role}")
+    navigation(role).run()
+except CloudOptimaError as exc:
+    st.error(f"CloudOptima could not start: {exc}")

@@ -173,6 +173,19 @@ class UserStore:
         self.save(data)
         return password
 
+    def save_login_state(self, credentials: dict[str, Any]) -> None:
+        """Persist failed-login counts (the lockout) that the login widget changed in memory."""
+        data = self.load()
+        changed = False
+        for username, user in data["credentials"]["usernames"].items():
+            seen = credentials.get("usernames", {}).get(username, {})
+            count = int(seen.get("failed_login_attempts") or 0)
+            if count != int(user.get("failed_login_attempts") or 0):
+                user["failed_login_attempts"] = count
+                changed = True
+        if changed:
+            self.save(data)
+
     def role(self, username: str | None, org: str | None) -> str | None:
         """The user's role in ``org``, or None when they do not belong to it."""
         if not username or not org:

@@ -1,0 +1,75 @@
+"""App test harness: two organisations, users of every role, logged-in AppTests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from conftest import copy_workspace, focus_rows, write_focus
+from streamlit.testing.v1 import AppTest
+
+from cloudoptima import Workspace
+from cloudoptima.auth import UserStore
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGES = ("overview", "costs", "recommendations", "resources", "anomalies", "forecast", "ask", "reports", "data",
+         "settings")  # fmt: skip
+ADMIN_PAGES = ("data", "settings")
+
+
+@dataclass(frozen=True)
+class World:
+    """Credentials file, organisations and the passwords handed out."""
+
+    credentials: Path
+    contoso: Workspace
+    beta: Workspace
+    passwords: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def world(demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> World:
+    root = tmp_path_factory.mktemp("app")
+    contoso = copy_workspace(demo_workspace, root / "contoso")
+    beta = Workspace.open(root / "beta")
+    beta.ingest([write_focus(root / "beta.csv", focus_rows(range(1, 11), currency="EUR"))])
+    store = UserStore(root / "credentials.yaml")
+    store.add_organisation("contoso", contoso.root, "Contoso Pharma")
+    store.add_organisation("beta", beta.root, "Beta GmbH")
+    passwords = {
+        name: store.add_user(name, org="contoso", role=name)
+        for name in ("admin", "analyst", "viewer")
+    }
+    passwords["bea"] = store.add_user("bea", org="beta", role="admin")
+    return World(store.path, contoso, beta, passwords)
+
+
+@pytest.fixture
+def app_env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(world.credentials))
+    monkeypatch.setenv("CLOUDOPTIMA__AUTH__COOKIE_KEY", "test-cookie-key")
+    return world
+
+
+@pytest.fixture
+def app_as(app_env: World) -> Callable[..., AppTest]:
+    """An AppTest of app.py logged in as ``user`` on ``org``, optionally switched to a page."""
+
+    def start(user: str, org: str = "contoso", page: str | None = None) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.session_state["authentication_status"] = True
+        at.session_state["username"] = user
+        at.session_state["co_org"] = org
+        at.run()
+        if page is not None:
+            at.switch_page(f"pages/{page}.py").run()
+        return at
+
+    return start
+
+
+def fresh_app() -> AppTest:
+    """An AppTest of app.py with nobody logged in."""
+    return AppTest.from_file(APP, default_timeout=120)
