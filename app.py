@@ -39,7 +39,7 @@ def login(store: UserStore) -> str:
         credentials, "cloudoptima_auth", store.cookie_key(), 7, login_sleep_time=0
     )
     try:
-        authenticator.login(max_login_attempts=MAX_LOGIN_ATTEMPTS)
+        authenticator.login(max_login_attempts=MAX_LOGIN_ATTEMPTS, clear_on_submit=True)
     except stauth.utilities.LoginError as exc:
         st.error(f"{exc}. Ask an admin to run `cloudoptima users reset-password`.")
     store.save_login_state(credentials)  # failed attempts survive restarts: that is the lockout
@@ -47,8 +47,9 @@ def login(store: UserStore) -> str:
         st.error("Wrong username or password.")
     if not st.session_state.get("authentication_status"):
         st.stop()
-    with st.sidebar:
-        authenticator.logout("Log out")
+    if st.sidebar.button("Log out", key="co_logout"):
+        authenticator.logout(location="unrendered")  # clears the session and the cookie
+        st.rerun()  # show the login form, not the page
     return str(st.session_state["username"])
 
 

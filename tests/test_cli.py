@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import focus_rows, write_focus
+from helpers import focus_rows, write_focus
 
 from cloudoptima.cli import main
 

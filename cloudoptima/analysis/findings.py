@@ -77,6 +77,7 @@ def _describe_resources(ctx: RuleContext, matches: pl.DataFrame, as_of: date) ->
     frame = matches.join(names, on="resource_id", how="left").join(
         cost, on="resource_id", how="left"
     )
+    frame = _fill_currency(ctx, frame)
     return frame.with_columns(
         pl.struct("rule", "resource_id").map_elements(
             lambda r: finding_id(r["rule"], r["resource_id"]), return_dtype=pl.Utf8
@@ -87,6 +88,22 @@ def _describe_resources(ctx: RuleContext, matches: pl.DataFrame, as_of: date) ->
         pl.col("cost_basis").fill_null("billed"),
         pl.lit(as_of).alias("last_seen"),
     )  # fmt: skip
+
+
+def _fill_currency(ctx: RuleContext, frame: pl.DataFrame) -> pl.DataFrame:
+    """A resource with no cost of its own (a deallocated VM) is billed like its subscription."""
+    billing = ctx.ws.sql(
+        """SELECT lower(regexp_extract(ResourceId, '^/subscriptions/([^/]+)', 1)) AS subscription_key,
+                  mode(BillingCurrency) AS subscription_currency
+           FROM costs WHERE ResourceId LIKE '/subscriptions/%' GROUP BY ALL"""
+    )
+    frame = frame.with_columns(
+        pl.col("subscription_id").str.to_lowercase().alias("subscription_key")
+    )
+    frame = frame.join(billing, on="subscription_key", how="left")
+    return frame.with_columns(
+        pl.coalesce("BillingCurrency", "subscription_currency").alias("BillingCurrency")
+    ).drop("subscription_key", "subscription_currency")
 
 
 def analyze(ws: Workspace, *, today: date | None = None) -> pl.DataFrame:

@@ -11,8 +11,8 @@ from typing import Any
 
 import polars as pl
 import pytest
-from conftest import copy_workspace
 from estate import Estate
+from helpers import copy_workspace
 
 from cloudoptima import CloudOptimaError, Workspace
 from cloudoptima.analysis.findings import finding_id, run_rules
@@ -52,6 +52,9 @@ def test_every_finding_carries_the_shared_fields(demo_workspace: Workspace) -> N
         (found.get_column("annual_savings") - found.get_column("monthly_savings") * 12).abs() < 1e-5
     ).all()
     assert set(found.get_column("cost_basis")) == {"billed"}
+    assert (
+        found.get_column("BillingCurrency").to_list() == ["USD"] * found.height
+    )  # even deallocated VMs
     idle = found.filter(pl.col("rule") == "idle_vm").row(0, named=True)
     assert idle["finding_id"] == finding_id("idle_vm", idle["resource_id"])
     assert {"cpu_max_p95_percent", "network_out_max_bytes_per_hour"} <= json.loads(

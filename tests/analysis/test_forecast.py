@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pytest
-from conftest import focus_rows, write_focus
+from helpers import focus_rows, write_focus
 
 from cloudoptima import Workspace
 from cloudoptima.analysis import backtest as bt

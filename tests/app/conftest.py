@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from conftest import copy_workspace, focus_rows, write_focus
+from harness import APP, World
+from helpers import copy_workspace, focus_rows, write_focus
 from streamlit.testing.v1 import AppTest
 
 from cloudoptima import Workspace
 from cloudoptima.auth import UserStore
-
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ("overview", "costs", "recommendations", "resources", "anomalies", "forecast", "ask", "reports", "data",
-         "settings")  # fmt: skip
-ADMIN_PAGES = ("data", "settings")
-
-
-@dataclass(frozen=True)
-class World:
-    """Credentials file, organisations and the passwords handed out."""
-
-    credentials: Path
-    contoso: Workspace
-    beta: Workspace
-    passwords: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +52,3 @@ def app_as(app_env: World) -> Callable[..., AppTest]:
         return at
 
     return start
-
-
-def fresh_app() -> AppTest:
-    """An AppTest of app.py with nobody logged in."""
-    return AppTest.from_file(APP, default_timeout=120)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FOCUS_HEADER, focus_rows, write_focus
+from helpers import FOCUS_HEADER, focus_rows, write_focus
 from polars.testing import assert_frame_equal
 
 from cloudoptima import Workspace

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import focus_rows, write_focus
+from helpers import focus_rows, write_focus
 from polars.testing import assert_frame_equal
 
 from cloudoptima import Workspace

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import focus_rows, write_focus
+from helpers import focus_rows, write_focus
 
 from cloudoptima import Workspace, WorkspaceError
 from cloudoptima.storage.migrations import SCHEMA_VERSION, migrate, schema_version

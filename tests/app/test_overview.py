@@ -1,0 +1,54 @@
+"""The Overview page shows the library's numbers, for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import polars as pl
+import pytest
+from harness import World
+from streamlit.testing.v1 import AppTest
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.mark.parametrize("user", ["admin", "analyst", "viewer"])
+def test_overview_figures_match_the_library(
+    app_as: Callable[..., AppTest], world: World, user: str
+) -> None:
+    at = app_as(user)
+    assert not at.exception
+    assert not at.error
+    ws = world.contoso
+    shown = metrics(at)
+    mtd = ws.costs(start=date(2026, 11, 1), end=date(2026, 11, 24), metric="EffectiveCost")[
+        "EffectiveCost"
+    ].sum()
+    assert shown["Month to date"] == f"USD {float(mtd):,.2f}"
+    projected = ws.forecast().month_end["projected"].sum()
+    assert shown["Forecast month end"] == f"USD {projected:,.2f}"
+    open_savings = ws.findings(status="open")["monthly_savings"].sum()
+    assert shown["Open potential savings"] == f"USD {open_savings:,.2f} /mo"
+    assert shown["Resources"] == "297"
+    subheaders = [s.value for s in at.subheader]
+    assert subheaders == ["Daily cost and forecast", "Top services", "Subscriptions", "Top 5 recommendations",
+                          "Data freshness"]  # fmt: skip
+    top = at.dataframe[0].value
+    assert len(top) == 5
+    assert top["monthly_savings"].tolist() == sorted(top["monthly_savings"].tolist(), reverse=True)
+
+
+def test_overview_of_another_organisation_is_in_its_currency(
+    app_as: Callable[..., AppTest], world: World
+) -> None:
+    at = app_as("bea", org="beta")
+    assert not at.exception
+    total = (
+        world.beta.costs(metric="EffectiveCost")
+        .filter(pl.col("BillingCurrency") == "EUR")["EffectiveCost"]
+        .sum()
+    )
+    assert metrics(at)["Month to date"] == f"EUR {float(total):,.2f}"
