@@ -100,6 +100,18 @@ class Workspace:
                FROM costs GROUP BY BillingCurrency ORDER BY BillingCurrency"""
         )
 
+    def freshness(self) -> pl.DataFrame:
+        """Per data source: when it was last imported and the newest data it holds."""
+        return self.sql(
+            """WITH latest AS (SELECT kind, max(finished_at) AS last_import, count(*) AS imports
+                               FROM imports WHERE status = 'loaded' GROUP BY kind),
+                    through AS (SELECT 'cost' AS kind, max(ChargePeriodStart) AS data_through FROM costs
+                                UNION ALL SELECT 'inventory', max(last_seen) FROM resources
+                                UNION ALL SELECT 'metrics', max(timestamp) FROM metrics)
+               SELECT kind, last_import, data_through, imports FROM latest LEFT JOIN through USING (kind)
+               ORDER BY kind"""
+        )
+
     def costs(
         self,
         by: str | Sequence[str] = (),

@@ -82,10 +82,7 @@ def top_findings() -> None:
 
 def freshness() -> None:
     st.subheader("Data freshness")
-    log = query(ctx.ws, "imports").filter(pl.col("status") == "loaded")
-    fresh = log.group_by("kind").agg(pl.col("finished_at").max().alias("last import"),
-                                     pl.col("billing_period_end").max().alias("billing period through"))  # fmt: skip
-    st.dataframe(fresh.sort("kind"), hide_index=True)
+    st.dataframe(query(ctx.ws, "freshness"), hide_index=True)
 
 
 def render() -> None:
