@@ -46,6 +46,8 @@ def login(store: UserStore) -> str:
     if st.session_state.get("authentication_status") is False:
         st.error("Wrong username or password.")
     if not st.session_state.get("authentication_status"):
+        # Declaring navigation (hidden) stops Streamlit listing pages/ to strangers.
+        st.navigation([st.Page(lambda: None, title="Log in", url_path="login")], position="hidden")
         st.stop()
     if st.sidebar.button("Log out", key="co_logout"):
         authenticator.logout(location="unrendered")  # clears the session and the cookie
@@ -83,9 +85,12 @@ def navigation(role: str) -> st.navigation:  # type: ignore[valid-type]
             st.Page("pages/anomalies.py", title="Anomalies", icon=":material/warning:"),
         ],
         "Forecast": [st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:")],
-        "Ask": [st.Page("pages/ask.py", title="Ask", icon=":material/chat:")],
-        "Reports": [st.Page("pages/reports.py", title="Reports", icon=":material/picture_as_pdf:")],
     }
+    if allowed(role, "analyse"):  # viewers are read-only: no Ask, no Reports
+        pages["Ask"] = [st.Page("pages/ask.py", title="Ask", icon=":material/chat:")]
+        pages["Reports"] = [
+            st.Page("pages/reports.py", title="Reports", icon=":material/picture_as_pdf:")
+        ]
     if allowed(role, "admin"):
         pages["Admin"] = [
             st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),

@@ -9,6 +9,7 @@ exists anywhere: the first start creates an admin with a random password.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ class UserStore:
     def add_user(self, username: str, *, org: str, role: str, name: str | None = None,
                  email: str | None = None) -> str:  # fmt: skip
         """Create a user with a random password in one organisation; return the password."""
+        username = _check_username(username)
         data = self.load()
         _check_role(role)
         _check_org(data, org)
@@ -247,6 +249,16 @@ def _user(data: dict[str, Any], username: str) -> dict[str, Any]:
     if user is None:
         raise CloudOptimaError(f"no user '{username}'; list them with `cloudoptima users list`")
     return user
+
+
+def _check_username(username: str) -> str:
+    """Usernames are stored lower-cased: the login form lower-cases what is typed."""
+    name = username.strip().lower()
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._@-]{0,63}", name):
+        raise CloudOptimaError(
+            f"'{username}' is not a usable username: use letters, digits, '.', '_', '@' or '-'"
+        )
+    return name
 
 
 def _check_role(role: str) -> None:

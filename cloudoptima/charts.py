@@ -57,3 +57,74 @@ def ranked_bars(frame: pl.DataFrame, label: str, value: str, currency: str) -> A
         height=60 + 28 * ordered.height,
     )
     return fig
+
+
+def period_stack(
+    frame: pl.DataFrame, period: str, dims: list[str], value: str, currency: str, top: int = 10
+) -> Any:
+    """Cost per period stacked by the last of ``dims``; values beyond the ``top`` are "(other)"."""
+    color = dims[-1]
+    labelled = frame.with_columns(pl.col(color).cast(pl.String).fill_null("(none)"))
+    totals = labelled.group_by(color).agg(pl.col(value).sum()).sort(value, descending=True)
+    keep = totals[color].head(top).to_list()
+    stacked = (
+        labelled.with_columns(
+            pl.when(pl.col(color).is_in(keep)).then(pl.col(color)).otherwise(pl.lit("(other)"))
+        )
+        .group_by(period, color)
+        .agg(pl.col(value).sum().cast(pl.Float64))
+        .sort(period, value, descending=[False, True])
+    )
+    return stacked_bars(stacked, period, value, color, currency)
+
+
+def budget_burndown(
+    history: pl.DataFrame, points: pl.DataFrame, budget: float, data_end: Any, currency: str
+) -> Any:
+    """Cumulative actual cost of the month holding ``data_end``, then the forecast, vs a budget."""
+    go = _go()
+    month = pl.col("ds").dt.truncate("1mo") == pl.lit(data_end.replace(day=1))
+    actual = history.filter(month).sort("ds").with_columns(total=pl.col("y").cum_sum())
+    spent = float(actual.select(pl.col("y").sum()).item() or 0.0)
+    future = points.filter(month).sort("ds").select("ds", total=spent + pl.col("yhat").cum_sum())
+    # the forecast line starts where the actual one ends
+    future = pl.concat([actual.tail(1).select("ds", "total"), future], how="vertical_relaxed")
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=actual["ds"], y=actual["total"], name="Actual", mode="lines"))
+    fig.add_trace(go.Scatter(x=future["ds"], y=future["total"], name="Forecast", mode="lines",
+                             line={"dash": "dash"}))  # fmt: skip
+    fig.add_hline(y=budget, line={"color": "firebrick"}, annotation_text="Budget")
+    fig.update_layout(
+        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
+    )
+    return fig
+
+
+def anomaly_window(
+    daily: pl.DataFrame, x: str, y: str, day: Any, expected: float, currency: str
+) -> Any:
+    """Daily cost around an anomaly, the anomalous day marked next to its expected cost."""
+    go = _go()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=daily[x], y=daily[y].cast(pl.Float64), name="Daily cost", mode="lines+markers"))  # fmt: skip
+    spike = daily.filter(pl.col(x) == day)
+    fig.add_trace(go.Scatter(x=spike[x], y=spike[y].cast(pl.Float64), name="Anomaly", mode="markers",
+                             marker={"color": "firebrick", "size": 12, "symbol": "x"}))  # fmt: skip
+    fig.add_trace(go.Scatter(x=[day], y=[expected], name="Expected", mode="markers",
+                             marker={"color": "grey", "size": 10, "symbol": "circle-open"}))  # fmt: skip
+    fig.update_layout(
+        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
+    )
+    return fig
+
+
+def metric_lines(frame: pl.DataFrame, x: str, columns: list[str], unit: str) -> Any:
+    """One line per column (e.g. hourly average and maximum of a resource metric)."""
+    go = _go()
+    fig = go.Figure()
+    for column in columns:
+        fig.add_trace(go.Scatter(x=frame[x], y=frame[column], name=column, mode="lines"))
+    fig.update_layout(
+        yaxis_title=unit, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
+    )
+    return fig

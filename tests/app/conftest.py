@@ -33,7 +33,9 @@ def world(demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -
 @pytest.fixture
 def app_env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(world.credentials))
-    monkeypatch.setenv("CLOUDOPTIMA__AUTH__COOKIE_KEY", "test-cookie-key")
+    monkeypatch.setenv(
+        "CLOUDOPTIMA__AUTH__COOKIE_KEY", "test-cookie-key-long-enough-for-hmac-sha256"
+    )
     return world
 
 

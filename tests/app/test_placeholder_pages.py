@@ -1,0 +1,72 @@
+"""Ask and Reports: honest notices until their engines land; viewers are refused."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.errors import AppTestError
+
+
+@pytest.mark.parametrize("user", ["analyst", "admin"])
+def test_ask_says_it_is_not_available_and_answers_nothing(
+    app_as: Callable[..., AppTest], user: str
+) -> None:
+    at = app_as(user, page="ask")
+    assert not at.exception
+    assert not at.error
+    assert at.warning[0].value.startswith("Ask is not available yet")
+    assert at.chat_input(key="ask_question").disabled
+    messages = at.get("chat_message")
+    assert [m.name for m in messages] == ["assistant"]  # the notice only: no answers
+
+
+def test_ask_input_cannot_be_used(app_as: Callable[..., AppTest]) -> None:
+    at = app_as("analyst", page="ask")
+    with pytest.raises(AppTestError, match="disabled"):
+        at.chat_input(key="ask_question").set_value("What did we spend on VMs?")
+
+
+def test_reports_offers_period_and_sections_but_no_pdf_yet(app_as: Callable[..., AppTest]) -> None:
+    at = app_as("analyst", page="reports")
+    assert not at.exception
+    assert not at.error
+    assert "PDF generation arrives with the report issue" in at.info[0].value
+    start, end = at.date_input(key="reports_period").value
+    assert (str(start), str(end)) == ("2026-10-01", "2026-10-31")  # the last full month of data
+    assert "Recommendations and realized savings" in at.multiselect(key="reports_sections").value
+    generate = at.button(key="reports_generate")
+    assert generate.disabled
+    assert generate.label == "Generate PDF"
+    assert "Disabled until PDF generation lands" in at.caption[-1].value
+    assert not at.get("download_button")
+
+
+@pytest.mark.parametrize("page", ["ask", "reports"])
+def test_viewers_are_refused(app_as: Callable[..., AppTest], page: str) -> None:
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app_as("viewer", page=page)  # not in a viewer's navigation
+    at = AppTest.from_file(
+        str(Path(__file__).resolve().parents[2] / "pages" / f"{page}.py"), default_timeout=60
+    )
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "viewer"
+    at.session_state["co_org"] = "contoso"
+    at.run()  # and the page itself refuses them
+    assert not at.exception
+    assert [e.value for e in at.error] == ["Your role (viewer) cannot open this page."]
+    assert not at.chat_input
+    assert not at.button
+    assert not at.date_input
+    assert not at.warning
+
+
+def test_beta_reports_use_its_own_data(app_as: Callable[..., AppTest]) -> None:
+    at = app_as("bea", org="beta", page="reports")
+    assert not at.exception
+    assert not at.error
+    assert "2026-09-01 to 2026-09-10" in at.caption[0].value
+    start, end = at.date_input(key="reports_period").value
+    assert (str(start), str(end)) == ("2026-09-01", "2026-09-10")
