@@ -91,6 +91,23 @@ def empty_state(message: str) -> None:
     st.info(message)
 
 
+def pick_currency(options: list[str], key: str) -> str:
+    """One billing currency to show (amounts are never added across currencies).
+
+    ``options`` come largest first; a picker appears only when there are several.
+    """
+    if len(options) == 1:
+        return options[0]
+    return str(
+        st.segmented_control("Billing currency", options, default=options[0], key=key) or options[0]
+    )
+
+
+def currencies_by_size(totals: pl.DataFrame) -> list[str]:
+    """Billing currencies of ``ws.totals()``, the one with most cost rows first."""
+    return [str(c) for c in totals.sort("rows", descending=True)["BillingCurrency"].to_list()]
+
+
 def currencies(frame: pl.DataFrame) -> list[str]:
     return (
         sorted(frame.get_column("BillingCurrency").drop_nulls().unique().to_list())

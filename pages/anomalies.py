@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from pages._ui import currencies, empty_state, guarded, money, page_context, query
+from pages._ui import currencies, empty_state, guarded, money, page_context, pick_currency, query
 
 ctx = page_context()
 st.title("Anomalies")
@@ -20,11 +20,7 @@ AMOUNTS = ("expected", "actual", "delta")
 
 
 def choose_currency(frame: pl.DataFrame) -> str:
-    options = currencies(frame)
-    if len(options) == 1:
-        return options[0]
-    picked = st.segmented_control("Billing currency", options, default=options[0], key="anomalies_currency")  # fmt: skip
-    return str(picked or options[0])
+    return pick_currency(currencies(frame), "anomalies_currency")
 
 
 def listing(frame: pl.DataFrame, currency: str) -> None:

@@ -9,7 +9,15 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from pages._ui import empty_state, guarded, money, page_context, query
+from pages._ui import (
+    currencies_by_size,
+    empty_state,
+    guarded,
+    money,
+    page_context,
+    pick_currency,
+    query,
+)
 
 ctx = page_context()
 st.title("Cost explorer")
@@ -25,10 +33,7 @@ def label(dimension: str | None) -> str:
 
 
 def choose_currency(totals: pl.DataFrame) -> str:
-    options = totals.sort("rows", descending=True)["BillingCurrency"].to_list()
-    if len(options) == 1:
-        return str(options[0])
-    return str(st.segmented_control("Billing currency", options, default=options[0], key="costs_currency") or options[0])  # fmt: skip
+    return pick_currency(currencies_by_size(totals), "costs_currency")
 
 
 def default_start(first: date, last: date) -> date:

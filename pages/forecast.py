@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from pages._ui import currencies, empty_state, guarded, money, page_context, query
+from pages._ui import currencies, empty_state, guarded, money, page_context, pick_currency, query
 
 ctx = page_context()
 st.title("Forecast")
@@ -27,10 +27,7 @@ def freshness(result: Any) -> None:
 
 def choose(result: Any, by: str | None) -> tuple[str, str]:
     """The billing currency and series to show (the largest month-end projection first)."""
-    options = currencies(result.month_end)
-    currency = options[0]
-    if len(options) > 1:
-        currency = st.segmented_control("Billing currency", options, default=currency, key="forecast_currency") or currency  # fmt: skip
+    currency = pick_currency(currencies(result.month_end), "forecast_currency")
     month_end = result.month_end.filter(pl.col("BillingCurrency") == currency)
     names = month_end.sort("projected", descending=True)["series"].to_list()
     if by is None:

@@ -8,7 +8,15 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from pages._ui import empty_state, guarded, money, page_context, query
+from pages._ui import (
+    currencies_by_size,
+    empty_state,
+    guarded,
+    money,
+    page_context,
+    pick_currency,
+    query,
+)
 
 ctx = page_context()
 st.title(f"Overview · {ctx.org_name}")
@@ -92,14 +100,7 @@ def render() -> None:
             "No cost data yet. An admin can upload exports on the Data page, or run `cloudoptima demo`."
         )
         return
-    currency = totals.sort("rows", descending=True)["BillingCurrency"][0]
-    if totals.height > 1:
-        currency = (
-            st.segmented_control(
-                "Billing currency", totals["BillingCurrency"].to_list(), default=currency
-            )
-            or currency
-        )
+    currency = pick_currency(currencies_by_size(totals), "overview_currency")
     kpis(currency)
     trend(currency)
     top_spenders(currency)

@@ -8,7 +8,15 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from pages._ui import empty_state, guarded, money, page_context, query
+from pages._ui import (
+    currencies_by_size,
+    empty_state,
+    guarded,
+    money,
+    page_context,
+    pick_currency,
+    query,
+)
 
 ctx = page_context()
 st.title("Resources")
@@ -23,10 +31,8 @@ FACTS = ("type", "location", "resource_group", "subscription_id", "kind", "sku_n
 
 
 def choose_currency(totals: pl.DataFrame) -> str | None:
-    options = totals.sort("rows", descending=True)["BillingCurrency"].to_list()
-    if len(options) < 2:
-        return str(options[0]) if options else None
-    return str(st.segmented_control("Billing currency", options, default=options[0], key="resources_currency") or options[0])  # fmt: skip
+    options = currencies_by_size(totals)
+    return pick_currency(options, "resources_currency") if options else None
 
 
 def recent_cost(totals: pl.DataFrame, currency: str | None) -> tuple[pl.DataFrame, str]:
