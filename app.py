@@ -13,6 +13,8 @@ from cloudoptima import CloudOptimaError
 from cloudoptima.auth import MAX_LOGIN_ATTEMPTS, UserStore, allowed
 from pages._ui import open_workspace
 
+COOKIE_DAYS = 7  # a login cookie lasts a week
+
 st.set_page_config(page_title="CloudOptima", page_icon=":material/savings:", layout="wide")
 
 
@@ -36,23 +38,59 @@ def login(store: UserStore) -> str:
     """Show the login form until the user is authenticated; return the username."""
     credentials = store.load()["credentials"]
     authenticator = stauth.Authenticate(
-        credentials, "cloudoptima_auth", store.cookie_key(), 7, login_sleep_time=0
+        credentials, "cloudoptima_auth", store.cookie_key(), COOKIE_DAYS, login_sleep_time=0
     )
     try:
-        authenticator.login(max_login_attempts=MAX_LOGIN_ATTEMPTS, clear_on_submit=True)
+        authenticator.login(
+            max_login_attempts=MAX_LOGIN_ATTEMPTS, clear_on_submit=True, callback=_by_password
+        )
     except stauth.utilities.LoginError as exc:
         st.error(f"{exc}. Ask an admin to run `cloudoptima users reset-password`.")
     store.save_login_state(credentials)  # failed attempts survive restarts: that is the lockout
+    _refuse_stale_cookie(store, authenticator)
     if st.session_state.get("authentication_status") is False:
         st.error("Wrong username or password.")
     if not st.session_state.get("authentication_status"):
-        # Declaring navigation (hidden) stops Streamlit listing pages/ to strangers.
-        st.navigation([st.Page(lambda: None, title="Log in", url_path="login")], position="hidden")
         st.stop()
-    if st.sidebar.button("Log out", key="co_logout"):
-        authenticator.logout(location="unrendered")  # clears the session and the cookie
-        st.rerun()  # show the login form, not the page
+    st.sidebar.button("Log out", key="co_logout", on_click=log_out, args=(store, authenticator))
     return str(st.session_state["username"])
+
+
+def _by_password(_: dict[str, object]) -> None:
+    st.session_state["co_password_login"] = True
+
+
+def _refuse_stale_cookie(store: UserStore, authenticator: stauth.Authenticate) -> None:
+    """A login cookie issued before the user last logged out no longer opens a session.
+
+    The browser deletes the cookie on logout only eventually; this makes logout hold
+    on the server whatever the browser kept.
+    """
+    if not st.session_state.get("authentication_status") or st.session_state.get(
+        "co_password_login"
+    ):
+        return
+    token = authenticator.cookie_controller.get_cookie()
+    if not token:
+        return  # this session was not opened by a cookie
+    issued = float(token.get("exp_date", 0)) - COOKIE_DAYS * 86400
+    if issued <= store.logged_out_at(str(st.session_state.get("username"))):
+        _forget_session()
+    else:
+        st.session_state["co_password_login"] = True  # checked once per session
+
+
+def _forget_session() -> None:
+    for key in ("co_org", "authentication_status", "username", "name", "co_password_login"):
+        st.session_state[key] = None
+    st.session_state["logout"] = True  # keeps the cookie from logging straight back in
+
+
+def log_out(store: UserStore, authenticator: stauth.Authenticate) -> None:
+    """Forget the session and the login cookie (a callback: it runs before the next run)."""
+    store.record_logout(str(st.session_state.get("username")))
+    authenticator.logout(location="unrendered")
+    _forget_session()
 
 
 def choose_organisation(store: UserStore, username: str) -> str:

@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,18 @@ class UserStore:
                 changed = True
         if changed:
             self.save(data)
+
+    def record_logout(self, username: str) -> None:
+        """Remember when a user logged out: older login cookies stop working."""
+        data = self.load()
+        user = data["credentials"]["usernames"].get(username)
+        if user is not None:
+            user["logged_out_at"] = time.time()
+            self.save(data)
+
+    def logged_out_at(self, username: str) -> float:
+        """When the user last logged out (0 when never)."""
+        return float(self.users().get(username, {}).get("logged_out_at") or 0)
 
     def role(self, username: str | None, org: str | None) -> str | None:
         """The user's role in ``org``, or None when they do not belong to it."""

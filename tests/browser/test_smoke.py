@@ -190,3 +190,19 @@ def test_every_page_renders(server: Server, browser: Browser) -> None:
         _settle(page)
         _assert_no_exception(page, title)
         _screenshot(page, SCREENSHOTS / f"{_slug(title)}.png")
+
+
+def test_logout_returns_to_the_login_form(server: Server, browser: Browser) -> None:
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.goto(server.url)
+    _log_in(page, server.username, server.password)
+    expect(page.get_by_label("Username")).to_have_count(0)
+    _settle(page)
+    expect(page.get_by_text("Overview · Contoso Pharma")).to_be_visible()
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_text("Overview · Contoso Pharma")).to_have_count(0)
+    page.reload()  # the login cookie is gone too: a reload does not log back in
+    expect(page.get_by_label("Username")).to_be_visible()
+    expect(page.get_by_text("Month to date")).to_have_count(0)
