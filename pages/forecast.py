@@ -80,6 +80,13 @@ def burn_text(row: dict[str, Any], currency: str) -> str:
     return text
 
 
+def stored_budget() -> float:
+    """The workspace's monthly budget for its main billing currency (Settings page)."""
+    totals = query(ctx.ws, "totals")
+    main = str(totals.sort("rows", descending=True)["BillingCurrency"][0])
+    return float(query(ctx.ws, "settings")["budgets"].get(main, 0.0))
+
+
 def budget_burn(result: Any, series: str, currency: str, budget: float) -> None:
     st.subheader(f"Budget burn-down, {result.data_end:%B %Y}")
     history, points = one(result.history, series, currency), one(result.points, series, currency)
@@ -96,7 +103,7 @@ def render() -> None:
         picked = st.segmented_control("Forecast", list(DIMENSIONS), default="Total",
                                       format_func=lambda d: DIMENSIONS[d], key="forecast_by")  # fmt: skip
         budget = st.number_input("Monthly budget (0: none)", min_value=0.0, step=500.0, help="In the billing currency",
-                                 key="forecast_budget")  # fmt: skip
+                                 value=stored_budget(), key="forecast_budget")  # fmt: skip
     by = None if picked in (None, "Total") else str(picked)
     result = query(ctx.ws, "forecast", by=by, budget=budget or None)
     freshness(result)

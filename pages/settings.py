@@ -105,7 +105,9 @@ def analysis() -> None:
     values: dict[str, Any] = {}
     with st.form("settings_analysis"):
         columns = st.columns(2)
-        for index, setting in enumerate(SETTINGS):
+        for index, setting in enumerate(
+            s for s in SETTINGS if s.key != "budgets"
+        ):  # budgets: own form
             with columns[index % 2]:
                 values[setting.key] = setting_input(setting, current[setting.key])
         if st.form_submit_button("Save settings", type="primary", key="settings_save"):
@@ -123,9 +125,22 @@ def save(values: dict[str, Any], current: dict[str, Any]) -> None:
     flash(f"Saved {len(changed)} changed setting(s); recommendations are recomputed with them." if changed else "Nothing changed.")  # fmt: skip
 
 
-def later() -> None:
+def budgets() -> None:
     st.subheader("Budgets")
-    st.info("Monthly budgets per billing currency arrive with the budgets setting: the workspace stores only the analysis settings above for now. Until then `cloudoptima forecast --budget AMOUNT` shows the burn against a budget.")  # fmt: skip
+    stored = query(ctx.ws, "settings")["budgets"]
+    codes = sorted(set(query(ctx.ws, "totals")["BillingCurrency"].to_list()) | set(stored))
+    if not codes:
+        st.info("Budgets are set per billing currency once cost data is imported.")
+        return
+    with st.form("settings_budgets"):
+        amounts = {c: st.number_input(f"Monthly budget ({c}, 0: none)", min_value=0.0, step=500.0,
+                                      value=float(stored.get(c, 0.0)), key=f"settings_budget_{c}") for c in codes}  # fmt: skip
+        if st.form_submit_button("Save budgets"):
+            ctx.ws.set_setting("budgets", {c: a for c, a in amounts.items() if a > 0})
+            flash("Budgets saved; the Forecast page shows their burn-down.")
+
+
+def later() -> None:
     st.subheader("LLM endpoint and Azure connections")
     st.info("Not configurable here yet: the LLM endpoint arrives with the Ask issue and Azure connections with the connector issue. Both will be read from the environment or `.streamlit/secrets.toml`, never stored in a workspace:")  # fmt: skip
     st.code("\n".join(LATER), language="bash")
@@ -133,4 +148,5 @@ def later() -> None:
 
 guarded(users)
 guarded(analysis)
+guarded(budgets)
 guarded(later)

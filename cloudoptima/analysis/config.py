@@ -99,6 +99,11 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         "Family -> 1-year discount overriding the built-in table.",
     ),
+    Setting(
+        "budgets",
+        {},
+        'Monthly budget per billing currency, e.g. {"USD": 15000}: the forecast burn.',
+    ),
 )
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 
@@ -127,4 +132,23 @@ def validate_setting(key: str, value: Any) -> Any:
         ok = isinstance(value, type(default))
     if not ok:
         raise CloudOptimaError(f"setting '{key}' needs a {type(default).__name__}, not {value!r}")
+    if key == "budgets":
+        return _budgets(value)
     return value
+
+
+def _budgets(value: dict[str, Any]) -> dict[str, float]:
+    """Currency codes to non-negative monthly amounts."""
+    budgets = {}
+    for currency, amount in value.items():
+        if not (
+            isinstance(currency, str)
+            and len(currency) == 3
+            and isinstance(amount, int | float)
+            and amount >= 0
+        ):
+            raise CloudOptimaError(
+                f"a budget needs a 3-letter currency and an amount >= 0, not {currency!r}: {amount!r}"
+            )
+        budgets[currency.upper()] = float(amount)
+    return budgets

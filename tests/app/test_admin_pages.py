@@ -7,7 +7,8 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from conftest import copy_workspace, focus_rows, write_focus
+from harness import APP, World
+from helpers import copy_workspace, focus_rows, write_focus
 from streamlit.testing.v1 import AppTest
 
 from cloudoptima import Workspace
@@ -92,7 +93,7 @@ def test_settings_lists_this_organisations_users_without_hashes(
     page = texts(at)
     assert "bea" not in page
     assert "$2b$" not in page
-    assert "budgets per billing currency arrive with the budgets setting" in page
+    assert at.number_input(key="settings_budget_USD").value == 0.0  # one per currency
     assert "CLOUDOPTIMA__LLM__BASE_URL" in page
     assert "CLOUDOPTIMA__AZURE__TENANT_ID" in page
 
@@ -182,3 +183,26 @@ def test_admin_pages_refuse_other_roles_when_opened_directly(
     assert not at.subheader
     assert not at.code
     assert not at.button
+
+
+def test_budgets_are_saved_and_drive_the_forecast(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: World
+) -> None:
+    ws = copy_workspace(world.contoso, tmp_path / "ws")
+    store = UserStore(tmp_path / "credentials.yaml")
+    store.add_organisation("contoso", ws.root, "Contoso Pharma")
+    store.add_user("boss", org="contoso", role="admin")
+    monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(store.path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "boss"
+    at.session_state["co_org"] = "contoso"
+    at.run()
+    at.switch_page("pages/settings.py").run()
+    at.number_input(key="settings_budget_USD").set_value(15000.0)
+    at.button(key="FormSubmitter:settings_budgets-Save budgets").click().run()
+    assert not at.exception
+    assert ws.settings()["budgets"] == {"USD": 15000.0}
+    at.switch_page("pages/forecast.py").run()
+    assert at.number_input(key="forecast_budget").value == 15000.0
+    assert any("budget of USD 15,000.00" in m.value for m in at.markdown)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_workspace
+from helpers import copy_workspace
 from streamlit.testing.v1 import AppTest
 
 from cloudoptima import Workspace
