@@ -134,7 +134,15 @@ def navigation(role: str) -> st.navigation:  # type: ignore[valid-type]
             st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
             st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
         ]
-    return st.navigation(pages)
+    # The menu is drawn from the same list (below): Streamlit's own sidebar menu is off
+    # (config.toml), so before login nobody sees the files of pages/ listed.
+    current = st.navigation(pages, position="hidden")
+    with st.sidebar:
+        for section, entries in pages.items():
+            st.caption(section)
+            for entry in entries:
+                st.page_link(entry, label=entry.title, icon=entry.icon)
+    return current
 
 
 try:
