@@ -200,7 +200,7 @@ def set_status(
     ctx: click.Context, finding_id: str, status: str, reason: str | None, until: datetime | None
 ) -> None:
     """Dismiss, snooze, resolve or reopen a finding."""
-    ws = Workspace.open(ctx.find_root().obj)
+    ws = _open(ctx)
     row = ws.set_finding_status(finding_id, status, reason=reason, until=_day(until))
     click.echo(
         f"{row['finding_id']}: {row['status']}"

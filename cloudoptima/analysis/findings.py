@@ -170,8 +170,7 @@ def _state(ws: Workspace) -> dict[str, Any]:
     last_import = ws.sql(
         "SELECT coalesce(max(import_id), 0) AS n FROM imports WHERE status = 'loaded'"
     ).item()
-    settings = {k: v for k, v in read_settings(ws).items()}
-    return {"import": int(last_import), "settings": settings, "rules": sorted(RULES)}
+    return {"import": int(last_import), "settings": read_settings(ws), "rules": sorted(RULES)}
 
 
 def is_stale(ws: Workspace) -> bool:

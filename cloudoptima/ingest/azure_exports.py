@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cloudoptima.ingest.headers import LEGACY_ALIASES, canonical_field
+from cloudoptima.ingest.headers import LEGACY_ALIASES, canonical_field, normalise_name
 from cloudoptima.ingest.sqltypes import as_json_object, as_number, as_timestamp
 from cloudoptima.storage.schema import QUANTITY
 
@@ -18,7 +18,7 @@ REQUIRED_FIELDS = ("date", "cost")
 
 def legacy_format(fields: set[str]) -> tuple[str, str | None] | None:
     """(format, schema version) of a cost-details export with these normalised header names."""
-    canon = {_canonical(f) for f in fields}
+    canon = {canonical_field(f) for f in fields}
     # Recognised by its cost or date column plus typical usage-detail fields; the
     # loader then names whatever required column is missing.
     typical = {"metercategory", "meterid", "subscriptionid", "consumedservice", "resourceid"}
@@ -39,10 +39,6 @@ def legacy_format(fields: set[str]) -> tuple[str, str | None] | None:
     return "azure-usage", None
 
 
-def _canonical(name: str) -> str:
-    return canonical_field(name)
-
-
 class LegacyColumns:
     """Canonical field -> (SQL reference, header text as the file spells it)."""
 
@@ -58,10 +54,9 @@ class LegacyColumns:
 
     def _prefer(self, canon: str, cell: str) -> bool:
         aliases = LEGACY_ALIASES.get(canon, ())
-        current = self.fields[canon][1].lower()
-        new = canonical_key(cell)
         order = {a: i for i, a in enumerate(aliases)}
-        return order.get(new, 99) < order.get(canonical_key(current), 99)
+        current = normalise_name(self.fields[canon][1])
+        return order.get(normalise_name(cell), 99) < order.get(current, 99)
 
     def has(self, field: str) -> bool:
         return field in self.fields
@@ -71,12 +66,6 @@ class LegacyColumns:
 
     def header(self, field: str) -> str:
         return self.fields[field][1] if field in self.fields else field
-
-
-def canonical_key(cell: str) -> str:
-    from cloudoptima.ingest.headers import normalise_name
-
-    return normalise_name(cell)
 
 
 def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dict[str, str]:

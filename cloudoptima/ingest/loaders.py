@@ -12,7 +12,7 @@ from cloudoptima.errors import IngestError
 from cloudoptima.ingest import inventory, metrics
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.source import source_of, translate_csv_error
-from cloudoptima.ingest.sqltypes import as_number, as_timestamp, quote_ident, quote_literal
+from cloudoptima.ingest.sqltypes import as_number, as_timestamp, quote_ident
 from cloudoptima.storage.schema import METRIC_COLUMNS, RESOURCE_COLUMNS
 
 
@@ -117,4 +117,4 @@ def _recommendation_expr(
     return f"{ref} AS {target}"
 
 
-__all__ = ["load_inventory", "load_metrics", "load_reservation_recommendations", "quote_literal"]
+__all__ = ["load_inventory", "load_metrics", "load_reservation_recommendations"]

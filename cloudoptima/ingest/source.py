@@ -35,13 +35,11 @@ def source_of(detected: Detected, con: duckdb.DuckDBPyConnection) -> Source:
     """Build the raw relation for a detected CSV or Parquet input."""
     files = "[" + ", ".join(quote_literal(str(p)) for p in detected.parts) + "]"
     if detected.file_type == "parquet":
-        names = con.execute(f"SELECT name FROM parquet_schema({files})").fetchall()
         cells = _parquet_columns(detected, con)
         refs = [f"c{i}" for i in range(len(cells))]
         select = ", ".join(
             f"CAST({quote_ident(cell)} AS VARCHAR) AS c{i}" for i, cell in enumerate(cells)
         )
-        del names
         return Source(
             f"(SELECT {select} FROM read_parquet({files}, union_by_name=true))", cells, refs
         )
