@@ -49,7 +49,7 @@ from cloudoptima.analysis.common import (
     parse_dimensions,
 )
 from cloudoptima.errors import CloudOptimaError
-from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.storage.sql import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     from cloudoptima.workspace import Workspace

@@ -12,8 +12,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cloudoptima.errors import CloudOptimaError
-from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
 from cloudoptima.storage.schema import COST_COLUMNS
+from cloudoptima.storage.sql import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     from cloudoptima.workspace import Workspace

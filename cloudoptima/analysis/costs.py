@@ -30,7 +30,7 @@ from cloudoptima.analysis.common import (
     tag_value_sql,
 )
 from cloudoptima.errors import CloudOptimaError
-from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.storage.sql import quote_ident, quote_literal
 
 if TYPE_CHECKING:
     from cloudoptima.workspace import Workspace

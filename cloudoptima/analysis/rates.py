@@ -16,7 +16,7 @@ import polars as pl
 
 from cloudoptima.analysis.common import date_filter
 from cloudoptima.errors import CloudOptimaError
-from cloudoptima.ingest.sqltypes import quote_literal
+from cloudoptima.storage.sql import quote_literal
 
 if TYPE_CHECKING:
     from cloudoptima.workspace import Workspace

@@ -11,19 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from cloudoptima import pricing
+from cloudoptima.reference import prices
 
-# Prices and limits are the library's reference tables (cloudoptima.pricing), so the
+# Prices and limits are the library's reference tables (cloudoptima.reference.prices), so the
 # demo charges exactly what the rules price their targets with.
-VmSize = pricing.VmSize
-VM_SIZES = pricing.VM_SIZES
-RESERVATION_DISCOUNT_1Y = pricing.RESERVATION_DISCOUNT_1Y
-DiskTier = pricing.DiskTier
-DISK_TIERS = pricing.DISK_TIERS
-SNAPSHOT_GB_MONTH = pricing.SNAPSHOT_GB_MONTH
-SQL_DTU_LADDER = pricing.SQL_DTU_LADDER
-PLAN_SKUS = pricing.APP_SERVICE_PLANS
-STORAGE_GB_MONTH = pricing.STORAGE_GB_MONTH
+VmSize = prices.VmSize
+VM_SIZES = prices.VM_SIZES
+RESERVATION_DISCOUNT_1Y = prices.RESERVATION_DISCOUNT_1Y
+DiskTier = prices.DiskTier
+DISK_TIERS = prices.DISK_TIERS
+SNAPSHOT_GB_MONTH = prices.SNAPSHOT_GB_MONTH
+SQL_DTU_LADDER = prices.SQL_DTU_LADDER
+PLAN_SKUS = prices.APP_SERVICE_PLANS
+STORAGE_GB_MONTH = prices.STORAGE_GB_MONTH
 
 REQUIRED_TAGS: Final = ("env", "team", "costcenter")
 
@@ -66,7 +66,7 @@ def sql_sku(name: str) -> tuple[str, str, int, float]:
 
 def sql_step_down(name: str) -> str:
     """Return the next smaller DTU objective, as the idle_sql_database rule targets."""
-    step = pricing.sql_step_down(name)
+    step = prices.sql_step_down(name)
     assert step is not None, name
     return step[0]
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from cloudoptima import pricing
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since, power_state, vm_power
 from cloudoptima.demo.ledger import MICRO, Ledger
 from cloudoptima.demo.metrics import MIB, MetricSet
+from cloudoptima.reference import prices
 
 Json = dict[str, Any]
 WINDOW_DAYS = 30  # monthly_cost: BilledCost over the 30 days ending at ``end``
@@ -147,7 +147,7 @@ def _underused_premium_disks(j: Judge) -> list[Json]:
         tier = c.DISK_TIERS[disk.sku][disk.size_gb]
         iops = sum(j.stat(disk, f"Composite Disk {io} Operations/sec", 100) for io in READ_WRITE)
         mbps = sum(j.stat(disk, f"Composite Disk {io} Bytes/sec", 100) for io in READ_WRITE) / MIB
-        ratio = pricing.standard_ssd_ratio(disk.size_gb)
+        ratio = prices.standard_ssd_ratio(disk.size_gb)
         assert ratio is not None, disk.size_gb
         evidence = {
             "tier": tier.name,

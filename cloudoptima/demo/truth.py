@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cloudoptima import pricing
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since
 from cloudoptima.demo.findings import VM, Judge, planted_findings
 from cloudoptima.demo.ledger import MICRO, Ledger, context_median
 from cloudoptima.demo.metrics import METRIC_DAYS, MetricSet
+from cloudoptima.reference import prices
 
 Json = dict[str, Any]
 
@@ -79,7 +79,7 @@ def assumptions() -> Json:
             for sku, tiers in c.DISK_TIERS.items()
         },
         "standard_ssd_price_ratio": {
-            premium[size].name: pricing.standard_ssd_ratio(size) for size in premium
+            premium[size].name: prices.standard_ssd_ratio(size) for size in premium
         },
         "premium_disk_savings": "monthly_cost x (1 - standard_ssd_price_ratio[tier])",
         "disk_underuse": "max over hours of (read + write) hourly Maximum < 2 % of the tier limit",

@@ -17,8 +17,9 @@ from cloudoptima.ingest import azure_exports, focus
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.lookups import register_lookups
 from cloudoptima.ingest.source import Source, locate_value, source_of, translate_csv_error
-from cloudoptima.ingest.sqltypes import ERROR_TAG, parse_failure, quote_ident, quote_literal
+from cloudoptima.ingest.sqltypes import ERROR_TAG, parse_failure
 from cloudoptima.storage.schema import COST_COLUMNS
+from cloudoptima.storage.sql import quote_ident, quote_literal
 
 _OVERLAPS = {
     "focus": ("focus", "actual", "amortized"),

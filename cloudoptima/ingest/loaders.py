@@ -12,8 +12,9 @@ from cloudoptima.errors import IngestError
 from cloudoptima.ingest import inventory, metrics
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.source import source_of, translate_csv_error
-from cloudoptima.ingest.sqltypes import as_number, as_timestamp, quote_ident
+from cloudoptima.ingest.sqltypes import as_number, as_timestamp
 from cloudoptima.storage.schema import METRIC_COLUMNS, RESOURCE_COLUMNS
+from cloudoptima.storage.sql import quote_ident
 
 
 def load_inventory(

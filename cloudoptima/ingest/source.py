@@ -16,7 +16,7 @@ import duckdb
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.headers import open_text
-from cloudoptima.ingest.sqltypes import quote_ident, quote_literal
+from cloudoptima.storage.sql import quote_ident, quote_literal
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from cloudoptima.storage.schema import MONEY
+from cloudoptima.storage.sql import quote_literal
 
 ERROR_TAG = "cloudoptima-invalid"
 _SEP = "\u241f"  # a separator that never occurs in a CSV cell
@@ -20,16 +21,6 @@ _SEP = "\u241f"  # a separator that never occurs in a CSV cell
 DATE_FORMATS = ("%m/%d/%y", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %I:%M:%S %p", "%d.%m.%Y")
 
 _FAILURE = re.compile(ERROR_TAG + _SEP + "(.*?)" + _SEP + "(.*?)" + _SEP + "(.*)", re.DOTALL)
-
-
-def quote_ident(name: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    """Quote a string literal for DuckDB."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _fail(column: str, problem: str, raw: str) -> str:

@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from cloudoptima import pricing
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.common import fmt, output, with_cost
 from cloudoptima.analysis.rules.compute import VM, idle_vm_ids, rightsize_vm
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.reference import prices
 
 
 @rule(
@@ -85,13 +85,11 @@ def _steady_on_demand(ctx: RuleContext) -> pl.DataFrame:
 
 
 def _family(size: str | None) -> str | None:
-    known = pricing.VM_SIZES.get(size or "")
+    known = prices.VM_SIZES.get(size or "")
     return known.family if known else None
 
 
 def _discount(family: str | None, overrides: dict[str, float]) -> float:
     if family in overrides:
         return float(overrides[family])
-    return pricing.RESERVATION_DISCOUNT_1Y.get(
-        family or "", pricing.DEFAULT_RESERVATION_DISCOUNT_1Y
-    )
+    return prices.RESERVATION_DISCOUNT_1Y.get(family or "", prices.DEFAULT_RESERVATION_DISCOUNT_1Y)

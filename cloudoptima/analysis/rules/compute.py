@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import polars as pl
 
-from cloudoptima import pricing
 from cloudoptima.analysis.rules import empty_output, rule
 from cloudoptima.analysis.rules.common import az, fmt, output, with_cost, with_metric
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.reference import prices
 
 VM = "microsoft.compute/virtualmachines"
 DISK = "microsoft.compute/disks"
@@ -116,13 +116,13 @@ def rightsize_vm(ctx: RuleContext) -> pl.DataFrame:
 
 def _smaller_size(ctx: RuleContext, vm: dict[str, object]) -> tuple[str | None, float | None]:
     """The cheapest same-family size that keeps CPU and memory under the target limits."""
-    current = pricing.VM_SIZES.get(str(vm["vm_size"]))
+    current = prices.VM_SIZES.get(str(vm["vm_size"]))
     if current is None:
         return None, None
     cpu, mem = float(vm["cpu_max_p95_percent"]), vm["memory_used_p95_percent"]  # type: ignore[arg-type]
     fits = [
         (size.hourly, name)
-        for name, size in pricing.VM_SIZES.items()
+        for name, size in prices.VM_SIZES.items()
         if size.family == current.family
         and size.hourly < current.hourly
         and cpu * current.vcpus / size.vcpus <= ctx.setting("rightsize_vm.target_cpu_p95_percent")

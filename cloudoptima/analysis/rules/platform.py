@@ -6,10 +6,10 @@ import json
 
 import polars as pl
 
-from cloudoptima import pricing
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.common import az, fmt, output, with_cost, with_metric
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.reference import prices
 
 PLAN = "microsoft.web/serverfarms"
 SQL_DB = "microsoft.sql/servers/databases"
@@ -22,7 +22,7 @@ SQL_DB = "microsoft.sql/servers/databases"
 def empty_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
     """A paid plan hosting no app bills its instances for nothing (free tiers cost nothing)."""
     plans = ctx.resources(PLAN).filter(
-        (pl.col("site_count") == 0) & ~pl.col("sku_tier").is_in(list(pricing.FREE_PLAN_TIERS))
+        (pl.col("site_count") == 0) & ~pl.col("sku_tier").is_in(list(prices.FREE_PLAN_TIERS))
     )
     plans = with_cost(ctx, plans)
     return output(
@@ -54,7 +54,7 @@ def underused_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
             < ctx.setting("underused_app_service_plan.memory_p99_percent")
         )
     )
-    plans = _step_down(plans, "sku_name", pricing.plan_step_down)
+    plans = _step_down(plans, "sku_name", prices.plan_step_down)
     plans = with_cost(ctx, plans)
     return output(
         plans,
@@ -96,7 +96,7 @@ def idle_sql_database(ctx: RuleContext) -> pl.DataFrame:
     dbs = dbs.filter(
         pl.col("dtu_max_p99_percent") < ctx.setting("idle_sql_database.dtu_p99_percent")
     )
-    dbs = _step_down(dbs, "service_objective", pricing.sql_step_down)
+    dbs = _step_down(dbs, "service_objective", prices.sql_step_down)
     dbs = with_cost(ctx, dbs)
     return output(
         dbs,

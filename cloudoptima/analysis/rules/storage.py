@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from cloudoptima import pricing
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.common import az, fmt, output, with_cost, with_metric
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.reference import prices
 
 DISK = "microsoft.compute/disks"
 SNAPSHOT = "microsoft.compute/snapshots"
@@ -130,11 +130,11 @@ def _disk_peaks(ctx: RuleContext, disks: pl.DataFrame) -> pl.DataFrame:
 
 
 def _ssd_ratio(size_gb: float) -> float | None:
-    return pricing.standard_ssd_ratio(size_gb)
+    return prices.standard_ssd_ratio(size_gb)
 
 
 def _ssd_tier(size_gb: float) -> str | None:
-    tier = pricing.disk_tier("StandardSSD_LRS", size_gb)
+    tier = prices.disk_tier("StandardSSD_LRS", size_gb)
     return tier.name if tier else None
 
 
@@ -186,7 +186,7 @@ def storage_tiering(ctx: RuleContext) -> pl.DataFrame:
             < ctx.setting("storage_tiering.max_transactions_per_day")
         )
     ).join(ctx.capacity_cost(), on="resource_id", how="inner")
-    ratio = pricing.STORAGE_GB_MONTH["Cool"] / pricing.STORAGE_GB_MONTH["Hot"]
+    ratio = prices.STORAGE_GB_MONTH["Cool"] / prices.STORAGE_GB_MONTH["Hot"]
     accounts = accounts.with_columns(
         (pl.col("capacity_monthly_cost") / pl.col("used_capacity_gb")).alias(
             "capacity_cost_per_gb"
