@@ -7,147 +7,29 @@ password (printed once in this terminal) and builds the demo estate.
 from __future__ import annotations
 
 import streamlit as st
-import streamlit_authenticator as stauth
 
 from cloudoptima import CloudOptimaError
-from cloudoptima.auth import MAX_LOGIN_ATTEMPTS, UserStore, allowed
-from pages._ui import open_workspace
-
-COOKIE_DAYS = 7  # a login cookie lasts a week
+from cloudoptima.auth import UserStore
+from cloudoptima.first_start import first_start
+from cloudoptima.ui.shell import choose_organisation, login, navigation
 
 st.set_page_config(page_title="CloudOptima", page_icon=":material/savings:", layout="wide")
 
 
 @st.cache_resource(show_spinner=False)
-def first_start(credentials: str) -> None:
-    """Create the first admin (password printed once, here) and its demo workspace."""
-    store = UserStore()
-    created = store.ensure_admin()
+def start_once(credentials: str) -> None:
+    """Run the first-start set-up once per server and credentials file."""
+    created = first_start(UserStore())
     if created:
         print(
             f"CloudOptima: created user '{created[0]}' with password {created[1]} (shown once)",
             flush=True,
         )
-    for org in store.organisations().values():
-        ws = open_workspace(str(org.workspace))
-        if org.id == "default" and ws.is_empty():
-            ws.build_demo()
-
-
-def login(store: UserStore) -> str:
-    """Show the login form until the user is authenticated; return the username."""
-    credentials = store.load()["credentials"]
-    authenticator = stauth.Authenticate(
-        credentials, "cloudoptima_auth", store.cookie_key(), COOKIE_DAYS, login_sleep_time=0
-    )
-    try:
-        authenticator.login(
-            max_login_attempts=MAX_LOGIN_ATTEMPTS, clear_on_submit=True, callback=_by_password
-        )
-    except stauth.utilities.LoginError as exc:
-        st.error(f"{exc}. Ask an admin to run `cloudoptima users reset-password`.")
-    store.save_login_state(credentials)  # failed attempts survive restarts: that is the lockout
-    _refuse_stale_cookie(store, authenticator)
-    if st.session_state.get("authentication_status") is False:
-        st.error("Wrong username or password.")
-    if not st.session_state.get("authentication_status"):
-        st.stop()
-    st.sidebar.button("Log out", key="co_logout", on_click=log_out, args=(store, authenticator))
-    return str(st.session_state["username"])
-
-
-def _by_password(_: dict[str, object]) -> None:
-    st.session_state["co_password_login"] = True
-
-
-def _refuse_stale_cookie(store: UserStore, authenticator: stauth.Authenticate) -> None:
-    """A login cookie issued before the user last logged out no longer opens a session.
-
-    The browser deletes the cookie on logout only eventually; this makes logout hold
-    on the server whatever the browser kept.
-    """
-    if not st.session_state.get("authentication_status") or st.session_state.get(
-        "co_password_login"
-    ):
-        return
-    token = authenticator.cookie_controller.get_cookie()
-    if not token:
-        return  # this session was not opened by a cookie
-    issued = float(token.get("exp_date", 0)) - COOKIE_DAYS * 86400
-    if issued <= store.logged_out_at(str(st.session_state.get("username"))):
-        _forget_session()
-    else:
-        st.session_state["co_password_login"] = True  # checked once per session
-
-
-def _forget_session() -> None:
-    for key in ("co_org", "authentication_status", "username", "name", "co_password_login"):
-        st.session_state[key] = None
-    st.session_state["logout"] = True  # keeps the cookie from logging straight back in
-
-
-def log_out(store: UserStore, authenticator: stauth.Authenticate) -> None:
-    """Forget the session and the login cookie (a callback: it runs before the next run)."""
-    store.record_logout(str(st.session_state.get("username")))
-    authenticator.logout(location="unrendered")
-    _forget_session()
-
-
-def choose_organisation(store: UserStore, username: str) -> str:
-    """The user's organisation: picked in the sidebar when they belong to several."""
-    orgs = store.user_organisations(username)
-    if not orgs:
-        st.error("Your account belongs to no organisation yet. Ask an admin to add you.")
-        st.stop()
-    names = {org: store.organisations()[org].name for org in orgs}
-    current = st.session_state.get("co_org")
-    choice = st.sidebar.selectbox("Organisation", list(orgs), index=list(orgs).index(current) if current in orgs else 0,
-                                  format_func=names.get)  # fmt: skip
-    st.session_state["co_org"] = choice
-    return choice
-
-
-def navigation(role: str) -> st.navigation:  # type: ignore[valid-type]
-    pages = {
-        "Overview": [
-            st.Page(
-                "pages/overview.py", title="Overview", icon=":material/dashboard:", default=True
-            )
-        ],
-        "Optimize": [
-            st.Page("pages/costs.py", title="Cost explorer", icon=":material/bar_chart:"),
-            st.Page(
-                "pages/recommendations.py", title="Recommendations", icon=":material/lightbulb:"
-            ),
-            st.Page("pages/resources.py", title="Resources", icon=":material/dns:"),
-            st.Page("pages/anomalies.py", title="Anomalies", icon=":material/warning:"),
-        ],
-        "Forecast": [st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:")],
-    }
-    if allowed(role, "analyse"):  # viewers are read-only: no Ask, no Reports
-        pages["Ask"] = [st.Page("pages/ask.py", title="Ask", icon=":material/chat:")]
-        pages["Reports"] = [
-            st.Page("pages/reports.py", title="Reports", icon=":material/picture_as_pdf:")
-        ]
-    if allowed(role, "admin"):
-        pages["Admin"] = [
-            st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
-            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
-        ]
-    # The menu is drawn from the same list (below): Streamlit's own sidebar menu is off
-    # (config.toml), so before login nobody sees the files of pages/ listed.
-    current = st.navigation(pages, position="hidden")
-    with st.sidebar:
-        for section, entries in pages.items():
-            st.caption(section)
-            for entry in entries:
-                st.page_link(entry, label=entry.title, icon=entry.icon)
-    return current
 
 
 try:
     store = UserStore()
-    first_start(str(store.path))
+    start_once(str(store.path))
     user = login(store)
     org = choose_organisation(store, user)
     role = store.role(user, org) or "viewer"

@@ -1,12 +1,16 @@
 """The Workspace: the one façade the CLI, notebooks, app pages and report drive.
 
-A workspace is a folder holding one organisation's data: versioned DuckDB files
-(see :mod:`cloudoptima.storage.store`) and ``raw/``, a copy of every imported file.
+A workspace is a folder holding one organisation's data: versioned DuckDB files of
+cost, inventory and metrics (:mod:`cloudoptima.storage.store`), ``state.sqlite`` with
+what users change often (:mod:`cloudoptima.storage.state`) and ``raw/``, a copy of
+every imported file. The façade composes the layers; none of them calls back up:
+analyses get a :class:`~cloudoptima.storage.reader.Reader`, and every write goes
+through a method here.
 
 Examples
 --------
 >>> import cloudoptima, tempfile
->>> ws = cloudoptima.Workspace.open(tempfile.mkdtemp())
+>>> ws = cloudoptima.Workspace.open(tempfile.mkdtemp() + "/ws", create=True)
 >>> ws.imports().height
 0
 """
@@ -18,13 +22,25 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 
+from cloudoptima.analysis import findings as findings_engine
+from cloudoptima.analysis import resources as inventory
+from cloudoptima.analysis.anomalies import Direction, detect_anomalies
+from cloudoptima.analysis.config import resolve_settings, rule_settings, validate_setting
+from cloudoptima.analysis.costs import FilterValue, breakdown, cost_changes, top_movers
+from cloudoptima.analysis.dimensions import last_cost_day
+from cloudoptima.analysis.forecast import ForecastResult
+from cloudoptima.analysis.rates import RateOptimization, rate_optimization
+from cloudoptima.analysis.tags import showback, tag_coverage
+from cloudoptima.errors import CloudOptimaError, WorkspaceError
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.importer import ImportOptions, ImportResult, expand_inputs, import_one
+from cloudoptima.reference.currencies import check_currency
 from cloudoptima.settings import workspace_path
-from cloudoptima.storage.store import Store
+from cloudoptima.storage.reader import ConnectionReader, Reader, SharedReader
+from cloudoptima.storage.state import StateStore, utc_now
+from cloudoptima.storage.store import Store, WriteTx
 
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
@@ -33,71 +49,96 @@ ProgressCallback = Callable[[int, int, Path], None]
 
 
 class Workspace:
-    """One organisation's cost, inventory and metrics data."""
+    """One organisation's cost, inventory and metrics data, and what users decided about it."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.store = Store(root)
+        self.state = StateStore(root)
+        self.reader = SharedReader(self.store)
         self.raw_dir = root / "raw"
-        self._reader: duckdb.DuckDBPyConnection | None = None
-        self._reader_generation = -1
 
+    # -- opening -------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | Path | None = None) -> Workspace:
-        """Open the workspace at ``path`` (default: settings), creating or upgrading it."""
+    def open(cls, path: str | Path | None = None, *, create: bool = False) -> Workspace:
+        """Open the workspace at ``path`` (default: settings), upgrading an older one.
+
+        With ``create``, a new or empty folder becomes a new workspace; a folder that holds
+        other files is never turned into one.
+        """
         ws = cls(workspace_path(path))
-        if ws.store.live_path() is None or ws.store.needs_upgrade():
-            with ws.store.write():
-                pass  # the write migrates the schema and publishes it
+        if not ws.store.exists():
+            if not create:
+                raise WorkspaceError(
+                    f"{ws.root} holds no CloudOptima workspace; check --workspace, or create one "
+                    "with `cloudoptima ingest` or `cloudoptima demo`"
+                )
+            ws._create()
+        elif ws.store.needs_upgrade():
+            ws._upgrade()
         return ws
+
+    def _create(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise WorkspaceError(f"{self.root} is a file, not a folder for a workspace")
+        if self.root.is_dir() and any(self.root.iterdir()):
+            raise WorkspaceError(
+                f"{self.root} is not empty and holds no CloudOptima workspace; "
+                "give a new or empty folder"
+            )
+        with self.store.write() as tx:
+            self._store_findings(tx)
+
+    def _upgrade(self) -> None:
+        """Migrate the schema; settings and statuses of version 3 move to the state store."""
+        from cloudoptima.storage.legacy import move_state_out_of_duckdb
+
+        move_state_out_of_duckdb(self.reader, self.state)
+        self.reader.close()
+        with self.store.write() as tx:
+            self._store_findings(tx)
 
     @property
     def data_version(self) -> int:
-        """Changes whenever data is written; key caches on it."""
-        return self.store.generation()
+        """The live generation of the cost data; changes whenever data is written."""
+        return self.reader.data_version
+
+    @property
+    def state_version(self) -> int:
+        """Changes whenever a setting or a finding's status changes."""
+        return self.state.version()
+
+    def close(self) -> None:
+        """Release the read connection (the next query opens one again)."""
+        self.reader.close()
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r}, data_version={self.data_version})"
+
+    # -- reading data ----------------------------------------------------------------
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
+        """Run a read-only query on the live data and return a Polars frame."""
+        return self.reader.sql(query, params)
 
     def is_empty(self) -> bool:
         """True when nothing was imported yet."""
         return bool(self.sql("SELECT count(*) AS n FROM imports").item() == 0)
 
-    # -- reading -----------------------------------------------------------
-    def sql(self, query: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
-        """Run a read-only query on the live data and return a Polars frame."""
-        cursor = self._connection().cursor()
-        try:
-            table = cursor.sql(query, params=list(params or [])).to_arrow_table()
-            frame = pl.from_arrow(table)
-            assert isinstance(frame, pl.DataFrame)
-            return frame
-        finally:
-            cursor.close()
-
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        generation = self.store.generation()
-        if self._reader is None or generation != self._reader_generation:
-            if self._reader is not None:
-                self._reader.close()
-            self._reader, self._reader_generation = self.store.connect_reader()
-        return self._reader
-
-    def close(self) -> None:
-        """Release the read connection."""
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
-
     def imports(self) -> pl.DataFrame:
         """The import log, newest first."""
         return self.sql("SELECT * FROM imports ORDER BY import_id DESC")
 
-    def totals(self) -> pl.DataFrame:
-        """Per billing currency: billed and effective cost, rows and date range."""
+    def totals(self, *, currency: str | None = None) -> pl.DataFrame:
+        """Per billing currency: billed and effective cost, rows, date range and resources."""
+        where, params = ("WHERE BillingCurrency = ?", [currency]) if currency else ("", [])
         return self.sql(
-            """SELECT BillingCurrency, sum(BilledCost) AS BilledCost, sum(EffectiveCost) AS EffectiveCost,
-                      count(*) AS rows, min(ChargePeriodStart)::DATE AS first_day,
-                      (max(ChargePeriodEnd) - INTERVAL 1 DAY)::DATE AS last_day,
-                      count(DISTINCT ResourceId) AS resources
-               FROM costs GROUP BY BillingCurrency ORDER BY BillingCurrency"""
+            f"""SELECT BillingCurrency, sum(BilledCost) AS BilledCost,
+                       sum(EffectiveCost) AS EffectiveCost, count(*) AS rows,
+                       min(ChargePeriodStart)::DATE AS first_day,
+                       (max(ChargePeriodEnd) - INTERVAL 1 DAY)::DATE AS last_day,
+                       count(DISTINCT ResourceId) AS resources
+                FROM costs {where} GROUP BY BillingCurrency ORDER BY BillingCurrency""",
+            params,
         )
 
     def freshness(self) -> pl.DataFrame:
@@ -112,6 +153,10 @@ class Workspace:
                ORDER BY kind"""
         )
 
+    def last_cost_day(self) -> date | None:
+        """The last day with cost data (analyses run relative to it, not to the clock)."""
+        return last_cost_day(self.reader)
+
     def costs(
         self,
         by: str | Sequence[str] = (),
@@ -120,75 +165,298 @@ class Workspace:
         end: date | None = None,
         metric: str | None = None,
         grain: str | None = None,
-        filters: Mapping[str, Any] | None = None,
+        filters: Mapping[str, FilterValue] | None = None,
         inherit_tags: bool = False,
+        currency: str | None = None,
     ) -> pl.DataFrame:
         """Billed and/or effective cost grouped by FOCUS columns or ``tag:KEY``, per currency.
 
         ``start``/``end`` are inclusive days; ``grain`` (day, week, month) adds a
-        ``period`` column; ``filters`` maps dimensions to wanted values. Costs in
-        different currencies are never added: BillingCurrency is always a group column.
+        ``period`` column; ``filters`` maps dimensions to wanted values; ``currency``
+        keeps one billing currency. Costs in different currencies are never added:
+        BillingCurrency is always a group column.
         """
-        from cloudoptima.analysis.costs import breakdown
+        return breakdown(
+            self.reader,
+            by,
+            start=start,
+            end=end,
+            metric=metric,
+            grain=grain,
+            filters=filters,
+            inherit_tags=inherit_tags,
+            currency=currency,
+        )
 
-        return breakdown(self, by, start=start, end=end, metric=metric, grain=grain, filters=filters,
-                         inherit_tags=inherit_tags)  # fmt: skip
-
-    def cost_changes(self, by: str | Sequence[str] = (), **options: Any) -> pl.DataFrame:
+    def cost_changes(
+        self,
+        by: str | Sequence[str] = (),
+        *,
+        as_of: date | None = None,
+        metric: str = "EffectiveCost",
+        mode: str = "month",
+        currency: str | None = None,
+    ) -> pl.DataFrame:
         """Month over month, or month to date against the same days last month (``mode="mtd"``)."""
-        from cloudoptima.analysis.costs import cost_changes
+        return cost_changes(
+            self.reader, by, as_of=as_of, metric=metric, mode=mode, currency=currency
+        )
 
-        return cost_changes(self, by, **options)
-
-    def top_movers(self, by: str = "ServiceName", **options: Any) -> pl.DataFrame:
+    def top_movers(
+        self,
+        by: str = "ServiceName",
+        *,
+        as_of: date | None = None,
+        metric: str = "EffectiveCost",
+        mode: str = "mtd",
+        limit: int = 10,
+        currency: str | None = None,
+    ) -> pl.DataFrame:
         """Largest absolute and relative increases, with the resources behind them."""
-        from cloudoptima.analysis.costs import top_movers
+        return top_movers(
+            self.reader, by, as_of=as_of, metric=metric, mode=mode, limit=limit, currency=currency
+        )
 
-        return top_movers(self, by, **options)
+    def tag_keys(self) -> list[str]:
+        """Tag keys on resources and cost rows: the workspace's required tags first."""
+        required = [str(t) for t in self.settings()["required_tags"]]
+        seen = {t.lower() for t in required}
+        return [*required, *(k for k in inventory.tag_keys(self.reader) if k.lower() not in seen)]
 
     def tag_coverage(
-        self, required_tags: Sequence[str] | None = None, **options: Any
+        self,
+        required_tags: Sequence[str] | None = None,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        metric: str = "EffectiveCost",
+        inherit_tags: bool = False,
+        currency: str | None = None,
     ) -> pl.DataFrame:
         """Share of spend without each required tag (default: the workspace's required tags)."""
-        from cloudoptima.analysis.tags import tag_coverage
+        tags = required_tags or [str(t) for t in self.settings()["required_tags"]]
+        return tag_coverage(
+            self.reader,
+            tags,
+            start=start,
+            end=end,
+            metric=metric,
+            inherit_tags=inherit_tags,
+            currency=currency,
+        )
 
-        return tag_coverage(self, required_tags or self.settings()["required_tags"], **options)
-
-    def showback(self, tag_key: str, **options: Any) -> pl.DataFrame:
+    def showback(
+        self,
+        tag_key: str,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        metric: str = "EffectiveCost",
+        inherit_tags: bool = False,
+        currency: str | None = None,
+    ) -> pl.DataFrame:
         """Chargeback table by one tag's values, with an "(unallocated)" row."""
-        from cloudoptima.analysis.tags import showback
+        return showback(
+            self.reader,
+            tag_key,
+            start=start,
+            end=end,
+            metric=metric,
+            inherit_tags=inherit_tags,
+            currency=currency,
+        )
 
-        return showback(self, tag_key, **options)
+    def anomalies(
+        self,
+        *,
+        by: str | Sequence[str] = ("ServiceName", "SubAccountId"),
+        metric: str = "BilledCost",
+        start: date | None = None,
+        end: date | None = None,
+        sensitivity: float = 3.5,
+        direction: Direction = "up",
+    ) -> pl.DataFrame:
+        """Daily cost spikes per dimension value, with the resources behind them."""
+        return detect_anomalies(
+            self.reader,
+            by=by,
+            metric=metric,
+            start=start,
+            end=end,
+            sensitivity=sensitivity,
+            direction=direction,
+        )
 
-    def anomalies(self, **options: Any) -> pl.DataFrame:
-        """Daily cost spikes per service and per subscription, with the resources behind them."""
-        from cloudoptima.analysis.anomalies import detect_anomalies
-
-        return detect_anomalies(self, **options)
-
-    def rate_optimization(self, **options: Any) -> dict[str, pl.DataFrame]:
+    def rate_optimization(
+        self,
+        *,
+        grain: str = "month",
+        start: date | None = None,
+        end: date | None = None,
+        service_category: str | None = None,
+    ) -> RateOptimization:
         """Commitment utilization and coverage, and negotiated/commitment savings with the ESR."""
-        from cloudoptima.analysis.rates import rate_optimization
+        return rate_optimization(
+            self.reader, grain=grain, start=start, end=end, service_category=service_category
+        )
 
-        return rate_optimization(self, **options)
+    def forecast(
+        self,
+        *,
+        by: str | None = None,
+        horizon: int | None = None,
+        metric: str = "EffectiveCost",
+        top: int = 5,
+        budget: float | None = None,
+        currency: str | None = None,
+    ) -> ForecastResult:
+        """Prophet daily forecast from the day after the last cost day, with bands and backtest.
 
-    def forecast(self, **options: Any) -> Any:
-        """Prophet daily forecast from the day after the last cost day, with intervals and backtest.
-
-        Returns a :class:`cloudoptima.analysis.forecast.ForecastResult`; needs the
-        ``forecast`` extra (``pip install 'cloudoptima[forecast]'``).
+        Needs the ``forecast`` extra (``pip install 'cloudoptima[forecast]'``).
         """
         from cloudoptima.analysis.forecast import forecast
 
-        return forecast(self, **options)
+        return forecast(
+            self.reader,
+            cache_dir=self._forecast_cache,
+            by=by,
+            horizon=horizon,
+            metric=metric,
+            top=top,
+            budget=budget,
+            currency=currency,
+        )
 
-    def backtest(self, **options: Any) -> pl.DataFrame:
+    def backtest(
+        self,
+        *,
+        by: str | None = None,
+        metric: str = "EffectiveCost",
+        horizon: int = 30,
+        folds: int = 8,
+        top: int = 5,
+    ) -> pl.DataFrame:
         """Rolling-origin MAPE and sMAPE of Prophet next to a seasonal-naive baseline."""
         from cloudoptima.analysis.forecast import backtest
 
-        return backtest(self, **options)
+        return backtest(
+            self.reader,
+            cache_dir=self._forecast_cache,
+            by=by,
+            metric=metric,
+            horizon=horizon,
+            folds=folds,
+            top=top,
+        )
 
-    # -- writing -----------------------------------------------------------
+    @property
+    def _forecast_cache(self) -> Path:
+        return self.root / "cache" / "forecast"
+
+    # -- inventory -------------------------------------------------------------------
+    def resources(self, *, search: str | None = None) -> pl.DataFrame:
+        """The inventory by name; ``search`` keeps names, ids or types containing it."""
+        return inventory.list_resources(self.reader, search=search)
+
+    def resource(self, resource_id: str) -> dict[str, Any] | None:
+        """Everything known of one resource, or None when the inventory does not hold it."""
+        return inventory.resource_detail(self.reader, resource_id)
+
+    def resource_metrics(self, resource_id: str) -> pl.DataFrame:
+        """The metric points imported for one resource."""
+        return inventory.resource_metrics(self.reader, resource_id)
+
+    def subscription_names(self) -> dict[str, str]:
+        """Subscription GUID (lower case) -> name: show names where ids would be."""
+        return inventory.subscription_names(self.reader)
+
+    # -- findings --------------------------------------------------------------------
+    def findings(
+        self, *, rule: str | None = None, status: str | None = None, currency: str | None = None
+    ) -> pl.DataFrame:
+        """Recommendations with savings and their status now, biggest savings first.
+
+        Reading never computes or writes: findings are stored by the import or settings
+        change that made them stale.
+        """
+        findings_engine.check_status_name(status)
+        stored, computed_at = self._stored_findings()
+        frame = findings_engine.with_status(
+            stored, self.state.statuses(), computed_at=computed_at, today=date.today()
+        )
+        return findings_engine.filter_findings(frame, rule=rule, status=status, currency=currency)
+
+    def _stored_findings(self) -> tuple[pl.DataFrame, datetime]:
+        version = self.data_version
+        run = self.state.findings_run(version)
+        settings = rule_settings(self.settings())
+        if run is not None and run["fingerprint"] == findings_engine.fingerprint(settings):
+            return self.state.findings(version), run["computed_at"]
+        # Written by a cloudoptima that stored no findings for it (or one with other rules):
+        # compute them for this read only; the next write stores them.
+        current = findings_engine.run_rules(self.reader, settings)
+        return findings_engine.carry_history(self.state.latest_findings(), current), utc_now()
+
+    def set_finding_status(
+        self,
+        finding_id: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        until: date | None = None,
+        on: date | None = None,
+        by: str | None = None,
+    ) -> dict[str, Any]:
+        """Dismiss (with ``reason``), snooze (``until`` a future day), resolve (``on``) or reopen.
+
+        One small write to the state store: the cost data is not copied.
+        """
+        findings_engine.check_status_change(status, reason, until, today=date.today())
+        current = self.findings().filter(pl.col("finding_id") == finding_id)
+        if current.is_empty():
+            raise CloudOptimaError(
+                f"no finding with id '{finding_id}'; list them with `cloudoptima findings`"
+            )
+        resolved_on = (on or date.today()) if status == "resolved" else None
+        with self.state.transaction() as tx:
+            tx.set_status(
+                finding_id,
+                status,
+                reason=reason,
+                changed_by=by,
+                snoozed_until=until if status == "snoozed" else None,
+                resolved_on=resolved_on,
+            )
+        return self.findings().filter(pl.col("finding_id") == finding_id).row(0, named=True)
+
+    def realized_savings(self, *, currency: str | None = None) -> pl.DataFrame:
+        """Measured drop in daily cost of each resolved finding's resource."""
+        resolved = self.findings(status="resolved", currency=currency)
+        return findings_engine.realized_savings(self.reader, resolved)
+
+    # -- settings --------------------------------------------------------------------
+    def settings(self) -> dict[str, Any]:
+        """Analysis settings: defaults overlaid with this workspace's values."""
+        return resolve_settings(self.state.settings())
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store one analysis setting (validated against its default's type).
+
+        When findings depend on it, they are recomputed in the same step, so readers
+        never see a setting without the findings it gives.
+        """
+        value = validate_setting(key, value)
+        with self.store.lock():
+            settings = {**self.settings(), key: value}
+            recompute = rule_settings(settings) != rule_settings(self.settings())
+            version = self.data_version
+            rows = self._analyse(self.reader, settings) if recompute else None
+            with self.state.transaction() as tx:
+                tx.set_setting(key, value)
+                if rows is not None:
+                    tx.replace_findings(version, rows[0], fingerprint=rows[1], as_of=rows[2])
+
+    # -- writing data ----------------------------------------------------------------
     def ingest(
         self,
         paths: Iterable[str | Path],
@@ -203,16 +471,19 @@ class Workspace:
         """Import files or export folders; each one is its own all-or-nothing import.
 
         ``progress`` is called before each input; ``progress_bar`` prints DuckDB's
-        bar on stdout while a large file loads.
+        bar on stdout while a large file loads. Findings are recomputed before the
+        new data is published. ``before_commit`` is a test hook run inside each import.
         """
         inputs = expand_inputs(Path(p) for p in paths)
+        currency = check_currency(currency, what="--currency") if currency else None
         options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
         results: list[ImportResult] = []
-        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as con:
+        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as tx:
             for index, path in enumerate(inputs):
                 if progress:
                     progress(index, len(inputs), path)
-                results.append(import_one(con, path, options))
+                results.append(import_one(tx.con, path, options))
+            self._store_findings(tx)
         if progress:
             progress(len(inputs), len(inputs), Path())
         return results
@@ -225,58 +496,18 @@ class Workspace:
         inputs = [*files.costs, *files.inventory, *files.metrics]
         return self.ingest(inputs, seen_at=files.as_of)
 
-    # -- findings ----------------------------------------------------------
-    def findings(
-        self, *, rule: str | None = None, status: str | None = None, refresh: bool = True
-    ) -> pl.DataFrame:
-        """Recommendations with savings and lifecycle; re-analyses when data or settings changed."""
-        from cloudoptima.analysis import findings
+    def _store_findings(self, tx: WriteTx) -> None:
+        """Compute the findings of the generation ``tx`` is about to publish, and store them."""
+        reader = ConnectionReader(tx.con, tx.generation)
+        rows, fingerprint, as_of = self._analyse(reader, self.settings())
+        with self.state.transaction() as state:
+            state.replace_findings(tx.generation, rows, fingerprint=fingerprint, as_of=as_of)
 
-        return findings.findings(self, rule=rule, status=status, refresh=refresh)
-
-    def analyze(self) -> pl.DataFrame:
-        """Run every rule now and store the findings (statuses are kept)."""
-        from cloudoptima.analysis import findings
-
-        return findings.analyze(self)
-
-    def set_finding_status(
-        self,
-        finding_id: str,
-        status: str,
-        *,
-        reason: str | None = None,
-        until: date | None = None,
-        on: date | None = None,
-    ) -> dict[str, Any]:
-        """Dismiss (with ``reason``), snooze (``until``), resolve (``on``) or reopen a finding."""
-        from cloudoptima.analysis import findings
-
-        return findings.set_status(self, finding_id, status, reason=reason, until=until, on=on)
-
-    def realized_savings(self) -> pl.DataFrame:
-        """Measured drop in daily cost of each resolved finding's resource."""
-        from cloudoptima.analysis import findings
-
-        return findings.realized_savings(self)
-
-    def settings(self) -> dict[str, Any]:
-        """Analysis settings: defaults overlaid with this workspace's values."""
-        from cloudoptima.analysis.config import read_settings
-
-        return read_settings(self)
-
-    def set_setting(self, key: str, value: Any) -> None:
-        """Store one analysis setting (validated against its default's type)."""
-        import json
-
-        from cloudoptima.analysis.config import validate_setting
-
-        value = validate_setting(key, value)
-        with self.store.write() as con:
-            con.execute(
-                "INSERT OR REPLACE INTO settings VALUES (?, ?::JSON)", [key, json.dumps(value)]
-            )
-
-    def __repr__(self) -> str:
-        return f"Workspace({str(self.root)!r}, data_version={self.data_version})"
+    def _analyse(
+        self, reader: Reader, settings: dict[str, Any]
+    ) -> tuple[pl.DataFrame, str, date | None]:
+        """Findings to store for ``reader``'s data: current matches plus their history."""
+        chosen = rule_settings(settings)
+        current = findings_engine.run_rules(reader, chosen)
+        rows = findings_engine.carry_history(self.state.latest_findings(), current)
+        return rows, findings_engine.fingerprint(chosen), last_cost_day(reader)

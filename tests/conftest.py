@@ -44,7 +44,7 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspa
 
     Treat it as read-only; tests that change data copy it with ``copy_workspace``.
     """
-    ws = Workspace.open(tmp_path_factory.mktemp("demo") / "ws")
+    ws = Workspace.open(tmp_path_factory.mktemp("demo") / "ws", create=True)
     results = ws.build_demo(seed=DEMO_SEED, end=DEMO_END)
     assert all(r.status == "loaded" for r in results), [r.error for r in results]
     yield ws
@@ -63,6 +63,6 @@ def demo_truth(demo_workspace: Workspace) -> dict[str, Any]:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """A new empty workspace."""
-    ws = Workspace.open(tmp_path / "ws")
+    ws = Workspace.open(tmp_path / "ws", create=True)
     yield ws
     ws.close()

@@ -37,11 +37,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
-from cloudoptima.analysis.common import (
+from cloudoptima.analysis.dimensions import (
     check_metric,
     date_filter,
     dimension_sql,
@@ -49,10 +49,8 @@ from cloudoptima.analysis.common import (
     parse_dimensions,
 )
 from cloudoptima.errors import CloudOptimaError
+from cloudoptima.storage.reader import Reader
 from cloudoptima.storage.sql import quote_ident, quote_literal
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
 
 Direction = Literal["up", "both"]
 
@@ -90,7 +88,7 @@ SCHEMA = pl.Schema(
 
 
 def detect_anomalies(
-    ws: Workspace,
+    reader: Reader,
     *,
     by: str | Sequence[str] = ("ServiceName", "SubAccountId"),
     metric: str = "BilledCost",
@@ -106,7 +104,7 @@ def detect_anomalies(
 
     Parameters
     ----------
-    ws
+    reader
         The workspace to read.
     by
         Dimensions analysed one at a time (FOCUS columns or ``tag:KEY``).
@@ -139,14 +137,14 @@ def detect_anomalies(
     if direction not in ("up", "both"):
         raise CloudOptimaError(f"direction must be 'up' or 'both', not '{direction}'")
     query = _Query(dims, check_metric(metric), charge_categories)
-    end = end or last_cost_day(ws)
+    end = end or last_cost_day(reader)
     if end is None:
         return pl.DataFrame(schema=SCHEMA)
-    flags = _flag_days(ws, query, start, end, sensitivity, min_delta, direction)
+    flags = _flag_days(reader, query, start, end, sensitivity, min_delta, direction)
     if flags.is_empty():
         return pl.DataFrame(schema=SCHEMA)
     flags = flags.with_row_index("flag_id")
-    flags = flags.with_columns(_contributors(ws, query, flags, contributors))
+    flags = flags.with_columns(_contributors(reader, query, flags, contributors))
     order = ["date", pl.col("score").abs(), "dimension", "value"]
     flags = flags.sort(order, descending=[True, True, False, False], nulls_last=True)
     return flags.select(list(SCHEMA)).cast(SCHEMA)
@@ -208,7 +206,7 @@ def _baseline_ctes(keys: str) -> str:
 
 
 def _flag_days(
-    ws: Workspace,
+    reader: Reader,
     query: _Query,
     start: date | None,
     end: date,
@@ -229,7 +227,7 @@ def _flag_days(
     params += [start or date.min, sensitivity]
     if min_delta is not None:
         params.append(min_delta)
-    return ws.sql(_flag_sql(rows, query.daily_sql(), where), params)
+    return reader.sql(_flag_sql(rows, query.daily_sql(), where), params)
 
 
 def _flag_sql(rows: str, daily: str, where: str) -> str:
@@ -253,7 +251,7 @@ def _flag_sql(rows: str, daily: str, where: str) -> str:
     FROM scored WHERE {where}"""
 
 
-def _contributors(ws: Workspace, query: _Query, flags: pl.DataFrame, top: int) -> pl.Series:
+def _contributors(reader: Reader, query: _Query, flags: pl.DataFrame, top: int) -> pl.Series:
     """Per flag, the resources whose own cost moved most in the flag's direction."""
     if top <= 0:
         return pl.Series("contributors", [[]] * flags.height, dtype=pl.List(CONTRIBUTOR))
@@ -268,7 +266,7 @@ def _contributors(ws: Workspace, query: _Query, flags: pl.DataFrame, top: int) -
         params += [flag["date"], sign]
     marks = ", ".join(["(?::BIGINT, ?, ?::VARCHAR, ?, ?::DATE, ?::DOUBLE)"] * flags.height)
     sql = _contributors_sql(rows, marks, query.daily_sql("ResourceId,"), top)
-    return ws.sql(sql, params).get_column("contributors")
+    return reader.sql(sql, params).get_column("contributors")
 
 
 def _contributors_sql(rows: str, flags: str, daily: str, top: int) -> str:

@@ -6,14 +6,11 @@ the anchor tool it comes from. A workspace stores only the values it overrides.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cloudoptima.errors import CloudOptimaError
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
+from cloudoptima.reference.currencies import is_currency
 
 
 @dataclass(frozen=True)
@@ -106,16 +103,20 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
+# Settings no rule reads: changing them must not recompute findings.
+VIEW_ONLY = frozenset({"budgets"})
 
 
-def read_settings(ws: Workspace) -> dict[str, Any]:
-    """Defaults overlaid with the values stored in the workspace."""
-    stored = ws.sql("SELECT key, value::VARCHAR AS value FROM settings")
+def resolve_settings(stored: dict[str, Any]) -> dict[str, Any]:
+    """Defaults overlaid with a workspace's stored values (unknown keys are ignored)."""
     values = dict(DEFAULTS)
-    for key, value in stored.iter_rows():
-        if key in DEFAULTS:
-            values[key] = json.loads(value)
+    values.update({key: value for key, value in stored.items() if key in DEFAULTS})
     return values
+
+
+def rule_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings findings depend on: every one except those that only shape a view."""
+    return {key: value for key, value in settings.items() if key not in VIEW_ONLY}
 
 
 def validate_setting(key: str, value: Any) -> Any:
@@ -141,14 +142,9 @@ def _budgets(value: dict[str, Any]) -> dict[str, float]:
     """Currency codes to non-negative monthly amounts."""
     budgets = {}
     for currency, amount in value.items():
-        if not (
-            isinstance(currency, str)
-            and len(currency) == 3
-            and isinstance(amount, int | float)
-            and amount >= 0
-        ):
+        if not (is_currency(currency) and isinstance(amount, int | float) and amount >= 0):
             raise CloudOptimaError(
-                f"a budget needs a 3-letter currency and an amount >= 0, not {currency!r}: {amount!r}"
+                f"a budget needs an ISO 4217 currency and an amount >= 0, not {currency!r}: {amount!r}"
             )
         budgets[currency.upper()] = float(amount)
     return budgets

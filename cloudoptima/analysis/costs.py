@@ -1,13 +1,13 @@
 """Cost breakdowns and period-over-period changes.
 
-Every function reads through ``ws.sql`` and groups by BillingCurrency, so amounts in
+Every function reads through ``reader.sql`` and groups by BillingCurrency, so amounts in
 different currencies are never added. Money columns are ``Decimal(38, 10)``, the type
 of the ``costs`` table, so sums stay exact; ratios (``delta_pct``) are Float64.
 
 Examples
 --------
->>> breakdown(ws, "ServiceName", grain="month", metric="EffectiveCost")  # doctest: +SKIP
->>> cost_changes(ws, "SubAccountName", mode="mtd")  # doctest: +SKIP
+>>> breakdown(reader, "ServiceName", grain="month", metric="EffectiveCost")  # doctest: +SKIP
+>>> cost_changes(reader, "SubAccountName", mode="mtd")  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from cloudoptima.analysis.common import (
+from cloudoptima.analysis.dimensions import (
     COST_METRICS,
     UNTAGGED,
     check_metric,
@@ -30,10 +30,8 @@ from cloudoptima.analysis.common import (
     tag_value_sql,
 )
 from cloudoptima.errors import CloudOptimaError
+from cloudoptima.storage.reader import Reader
 from cloudoptima.storage.sql import quote_ident, quote_literal
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
 
 # A filter wants one value or any of several; None stands for a missing value.
 FilterValue = str | None | Sequence[str | None]
@@ -73,7 +71,7 @@ class Window:
 
 
 def breakdown(
-    ws: Workspace,
+    reader: Reader,
     by: str | Sequence[str] = (),
     *,
     start: date | None = None,
@@ -82,12 +80,13 @@ def breakdown(
     grain: str | None = None,
     filters: Mapping[str, FilterValue] | None = None,
     inherit_tags: bool = False,
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """Cost totals grouped by dimensions, per currency and optionally per period.
 
     Parameters
     ----------
-    ws
+    reader
         The workspace to read.
     by
         FOCUS columns or ``tag:KEY``, as a list or a comma-separated string.
@@ -105,6 +104,8 @@ def breakdown(
     inherit_tags
         Tags missing on a cost row come from its resource group, then its subscription
         (inventory rows of those types).
+    currency
+        Only rows billed in this currency (all currencies when None).
 
     Returns
     -------
@@ -114,7 +115,13 @@ def breakdown(
     dims = _dimensions(by)
     metrics = [check_metric(metric)] if metric else list(COST_METRICS)
     scope, params = _scope_sql(
-        dims, start, end, metric=metric, filters=filters, inherit_tags=inherit_tags
+        dims,
+        start,
+        end,
+        metric=metric,
+        filters=filters,
+        inherit_tags=inherit_tags,
+        currency=currency,
     )
     keys = [quote_ident(d) for d in dims]
     period = [f"{_period_sql(grain)} AS period"] if grain else []
@@ -126,20 +133,21 @@ def breakdown(
         *(f"{k} NULLS LAST" for k in keys),
     ]
     select = ", ".join([*period, *keys, "BillingCurrency", *sums])
-    return ws.sql(
+    return reader.sql(
         f"SELECT {select} FROM ({scope}) GROUP BY ALL ORDER BY {', '.join(order)}", params
     )
 
 
 def cost_changes(
-    ws: Workspace,
+    reader: Reader,
     by: str | Sequence[str] = (),
     *,
     as_of: date | None = None,
     metric: str = "EffectiveCost",
     mode: str = "month",
+    currency: str | None = None,
 ) -> pl.DataFrame:
-    """Period-over-period cost change per group and currency.
+    """Period-over-period cost change per group and currency (one currency when given).
 
     ``mode="month"`` compares the last complete month up to ``as_of`` (default: the
     last day with cost data) with the month before; ``mode="mtd"`` compares the month
@@ -152,12 +160,12 @@ def cost_changes(
         dates ``current_start .. previous_end``; ``delta_pct`` is in percent of
         ``|previous|``, null when previous is 0. Sorted by currency, delta desc.
     """
-    window = comparison_window(as_of or _default_as_of(ws), mode)
-    return _changes(ws, _dimensions(by), check_metric(metric), window)
+    window = comparison_window(as_of or _default_as_of(reader), mode)
+    return _changes(reader, _dimensions(by), check_metric(metric), window, currency)
 
 
 def top_movers(
-    ws: Workspace,
+    reader: Reader,
     by: str | Sequence[str] = "ServiceName",
     *,
     as_of: date | None = None,
@@ -165,6 +173,7 @@ def top_movers(
     mode: str = "mtd",
     limit: int = 10,
     resources: int = 3,
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """The largest cost increases, ranked by absolute and by relative change.
 
@@ -179,10 +188,11 @@ def top_movers(
         with the largest increase within the group.
     """
     dims = _dimensions(by)
-    window = comparison_window(as_of or _default_as_of(ws), mode)
-    rising = _changes(ws, dims, check_metric(metric), window).filter(pl.col("delta") > 0)
+    window = comparison_window(as_of or _default_as_of(reader), mode)
+    rising = _changes(reader, dims, check_metric(metric), window, currency)
+    rising = rising.filter(pl.col("delta") > 0)
     keys = [*dims, "BillingCurrency"]
-    contributors = _top_contributors(ws, dims, metric, window, resources)
+    contributors = _top_contributors(reader, dims, metric, window, resources, currency)
     rising = rising.join(contributors, on=keys, how="left", nulls_equal=True, maintain_order="left")
     rising = rising.with_columns(pl.col("top_resources").fill_null(pl.lit([], pl.List(pl.String))))
     ranked = [
@@ -211,13 +221,17 @@ def comparison_window(as_of: date, mode: str) -> Window:
     )
 
 
-def _default_as_of(ws: Workspace) -> date:
+def _default_as_of(reader: Reader) -> date:
     # Analyses run relative to the data; the clock only matters when there is none.
-    return last_cost_day(ws) or date.today()
+    return last_cost_day(reader) or date.today()
 
 
-def _changes(ws: Workspace, dims: list[str], metric: str, window: Window) -> pl.DataFrame:
-    scope, scope_params = _scope_sql(dims, window.previous_start, window.current_end, metric=metric)
+def _changes(
+    reader: Reader, dims: list[str], metric: str, window: Window, currency: str | None = None
+) -> pl.DataFrame:
+    scope, scope_params = _scope_sql(
+        dims, window.previous_start, window.current_end, metric=metric, currency=currency
+    )
     current, current_params = date_filter(window.current_start, window.current_end)
     previous, previous_params = date_filter(window.previous_start, window.previous_end)
     current, previous = current.removeprefix("WHERE "), previous.removeprefix("WHERE ")
@@ -228,7 +242,7 @@ def _changes(ws: Workspace, dims: list[str], metric: str, window: Window) -> pl.
         FROM ({scope}) GROUP BY ALL HAVING count(*) FILTER (({current}) OR ({previous})) > 0"""
     pct = 'CASE WHEN "previous" = 0 THEN NULL ELSE 100 * ("current" - "previous")::DOUBLE / abs("previous")::DOUBLE END'
     order = ", ".join(["BillingCurrency", "delta DESC", *(f"{k} NULLS LAST" for k in keys)])
-    frame = ws.sql(
+    frame = reader.sql(
         f"""SELECT *, "current" - "previous" AS delta, {pct} AS delta_pct
             FROM ({sums}) ORDER BY {order}""",
         [*current_params, *previous_params, *scope_params, *current_params, *previous_params],
@@ -242,10 +256,16 @@ def _changes(ws: Workspace, dims: list[str], metric: str, window: Window) -> pl.
 
 
 def _top_contributors(
-    ws: Workspace, dims: list[str], metric: str, window: Window, limit: int
+    reader: Reader,
+    dims: list[str],
+    metric: str,
+    window: Window,
+    limit: int,
+    currency: str | None,
 ) -> pl.DataFrame:
     keys = [*dims, "BillingCurrency"]
-    per_resource = _changes(ws, list(dict.fromkeys([*dims, "ResourceId"])), metric, window)
+    keys_with_resource = list(dict.fromkeys([*dims, "ResourceId"]))
+    per_resource = _changes(reader, keys_with_resource, metric, window, currency)
     return (
         per_resource.filter(pl.col("delta") > 0, pl.col("ResourceId").is_not_null())
         .sort(["delta", "ResourceId"], descending=[True, False])
@@ -277,6 +297,7 @@ def _scope_sql(
     metric: str | None,
     filters: Mapping[str, FilterValue] | None = None,
     inherit_tags: bool = False,
+    currency: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The cost rows in scope: period, currency, both metrics and one column per dimension."""
     filters = dict(filters or {})
@@ -290,6 +311,9 @@ def _scope_sql(
         params.extend(values)
     if metric is not None:
         clauses.append(f"{quote_ident(metric)} IS NOT NULL")
+    if currency is not None:
+        clauses.append("BillingCurrency = ?")
+        params.append(currency)
     sql = (
         f"SELECT ChargePeriodStart, BillingCurrency, BilledCost, EffectiveCost{columns} "
         f"FROM costs {_INHERITANCE_JOIN if inherit else ''} "

@@ -11,7 +11,7 @@ processes) and derives the month-end projection and budget burn.
 Examples
 --------
 >>> from cloudoptima.analysis.forecast import forecast
->>> result = forecast(ws, by="SubAccountName", budget=20_000)  # doctest: +SKIP
+>>> result = forecast(reader, by="SubAccountName", budget=20_000)  # doctest: +SKIP
 >>> result.month_end.select("series", "projected", "lower_80", "upper_80")  # doctest: +SKIP
 """
 
@@ -27,16 +27,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
 from cloudoptima.analysis import backtest as bt
-from cloudoptima.analysis.common import check_metric, dimension_sql, last_cost_day, parse_dimensions
+from cloudoptima.analysis.dimensions import (
+    check_metric,
+    dimension_sql,
+    last_cost_day,
+    parse_dimensions,
+)
 from cloudoptima.errors import CloudOptimaError
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
+from cloudoptima.storage.reader import Reader
 
 TOTAL, OTHER, NONE = "(total)", "(other)", "(none)"
 KEYS = ["series", "BillingCurrency"]
@@ -84,8 +87,9 @@ class ForecastResult:
 
 
 def forecast(
-    ws: Workspace,
+    reader: Reader,
     *,
+    cache_dir: Path | None = None,
     by: str | None = None,
     horizon: int | None = None,
     metric: str = "EffectiveCost",
@@ -97,7 +101,8 @@ def forecast(
 
     Parameters
     ----------
-    ws : the workspace.
+    reader : the workspace's cost data.
+    cache_dir : where results are kept for other processes (None: this process only).
     by : None for the total, or one dimension (``ServiceName``, ``tag:env``...): its ``top``
         values by cost over the last 90 days plus ``(other)``; ``SubAccountName`` and
         ``SubAccountId`` give every subscription.
@@ -112,7 +117,10 @@ def forecast(
         raise CloudOptimaError("top must be at least 1")
     key = ["forecast", dims, horizon, check_metric(metric), top, currency]
     frames, meta = _cached(
-        ws, key, lambda: _compute_forecast(ws, dims, horizon, metric, top, currency)
+        reader,
+        cache_dir,
+        key,
+        lambda: _compute_forecast(reader, dims, horizon, metric, top, currency),
     )
     data_end = date.fromisoformat(meta["data_end"])
     burn = (
@@ -128,8 +136,9 @@ def forecast(
 
 
 def backtest(
-    ws: Workspace,
+    reader: Reader,
     *,
+    cache_dir: Path | None = None,
     by: str | None = None,
     metric: str = "EffectiveCost",
     horizon: int = 30,
@@ -150,12 +159,12 @@ def backtest(
     key = ["backtest", dims, check_metric(metric), horizon, folds, top]
 
     def compute() -> Payload:
-        history, series = _load_series(ws, dims, metric, top, None)
+        history, series = _load_series(reader, dims, metric, top, None)
         tasks, origins = bt.backtest_tasks(series, _data_end(history), horizon, folds)
         outputs = bt.run_fits(tasks, parallel=len(series) > 1)
         return {"backtest": bt.backtest_frame(series, origins, outputs, horizon)}, {}
 
-    return _cached(ws, key, compute)[0]["backtest"]
+    return _cached(reader, cache_dir, key, compute)[0]["backtest"]
 
 
 def budget_burn(
@@ -193,12 +202,12 @@ def budget_burn(
     )  # fmt: skip
 
 
-def clear_cache(ws: Workspace) -> None:
-    """Forget cached forecasts and backtests of ``ws``, in this process and on disk."""
+def clear_cache(cache_dir: Path) -> None:
+    """Forget the forecasts and backtests cached under ``cache_dir``, in memory and on disk."""
     with _MEMORY_LOCK:
-        for key in [k for k in _MEMORY if k[0] == str(ws.root)]:
+        for key in [k for k in _MEMORY if k[0] == str(cache_dir)]:
             del _MEMORY[key]
-    shutil.rmtree(_cache_dir(ws), ignore_errors=True)
+    shutil.rmtree(cache_dir, ignore_errors=True)
 
 
 # -- series ----------------------------------------------------------------------------
@@ -214,10 +223,10 @@ def _dimension(by: str | None) -> str | None:
 
 
 def _load_series(
-    ws: Workspace, dimension: str | None, metric: str, top: int, currency: str | None
+    reader: Reader, dimension: str | None, metric: str, top: int, currency: str | None
 ) -> tuple[pl.DataFrame, list[bt.Series]]:
     """The zero-filled daily history and the series made from it, ending on data_end."""
-    end = last_cost_day(ws)
+    end = last_cost_day(reader)
     if end is None:
         raise CloudOptimaError("there is no cost data to forecast; import a cost export first")
     limit = None if dimension in SUBSCRIPTION_DIMENSIONS else top
@@ -225,7 +234,7 @@ def _load_series(
                          _midnight(end - timedelta(days=TOP_WINDOW_DAYS - 1)), limit]  # fmt: skip
     if currency is not None:
         params.append(currency)
-    daily = ws.sql(_series_sql(dimension, check_metric(metric), currency is not None), params)
+    daily = reader.sql(_series_sql(dimension, check_metric(metric), currency is not None), params)
     if daily.is_empty():
         raise CloudOptimaError(f"there is no cost data in {currency} to forecast")
     history = _zero_fill(daily, end)
@@ -292,14 +301,14 @@ def _default_horizon(data_end: date) -> int:
 
 
 def _compute_forecast(
-    ws: Workspace,
+    reader: Reader,
     dimension: str | None,
     horizon: int | None,
     metric: str,
     top: int,
     currency: str | None,
 ) -> Payload:
-    history, series = _load_series(ws, dimension, metric, top, currency)
+    history, series = _load_series(reader, dimension, metric, top, currency)
     data_end = _data_end(history)
     month_days = (_month_last(data_end) - data_end).days
     days = max(horizon or _default_horizon(data_end), month_days)
@@ -388,28 +397,27 @@ def _month_end_frame(
 # -- caching -----------------------------------------------------------------------------
 
 
-def _cached(ws: Workspace, key: list[Any], compute: Callable[[], Payload]) -> Payload:
+def _cached(
+    reader: Reader, cache_dir: Path | None, key: list[Any], compute: Callable[[], Payload]
+) -> Payload:
     """``compute()`` once per data version and arguments: memory first, then disk."""
-    version = ws.data_version
-    memory_key = (str(ws.root), version, json.dumps(key))
+    version = reader.data_version
+    memory_key = (str(cache_dir) if cache_dir else f"reader:{id(reader)}", version, json.dumps(key))
     with _MEMORY_LOCK:
         if memory_key in _MEMORY:
             _MEMORY.move_to_end(memory_key)
             return _MEMORY[memory_key]
-    folder = _cache_dir(ws) / _digest(version, key)
-    payload = _read_payload(folder)
+    folder = cache_dir / _digest(version, key) if cache_dir else None
+    payload = _read_payload(folder) if folder else None
     if payload is None:
         payload = compute()
-        _write_payload(folder, payload, version)
+        if folder:
+            _write_payload(folder, payload, version)
     with _MEMORY_LOCK:
         _MEMORY[memory_key] = payload
         while len(_MEMORY) > CACHE_ENTRIES:
             _MEMORY.popitem(last=False)
     return payload
-
-
-def _cache_dir(ws: Workspace) -> Path:
-    return ws.root / "cache" / "forecast"
 
 
 def _digest(version: int, key: list[Any]) -> str:

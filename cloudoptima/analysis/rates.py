@@ -9,17 +9,16 @@ from EffectiveCost (amortized), which actual-cost exports do not carry.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-from cloudoptima.analysis.common import date_filter
+from cloudoptima.analysis.dimensions import date_filter
 from cloudoptima.errors import CloudOptimaError
+from cloudoptima.storage.reader import Reader
 from cloudoptima.storage.sql import quote_literal
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
 
 GRAINS = ("day", "week", "month", "quarter", "year")
 # Reservations and savings plans are bought mostly for VM compute hours; disks,
@@ -61,13 +60,13 @@ NEEDED_FOR = {
 
 
 def commitment_utilization(
-    ws: Workspace, *, grain: str = "month", start: date | None = None, end: date | None = None
+    reader: Reader, *, grain: str = "month", start: date | None = None, end: date | None = None
 ) -> pl.DataFrame:
     """How much of each reservation or savings plan was used, per period.
 
     Parameters
     ----------
-    ws
+    reader
         The workspace to read.
     grain
         Period length: day, week, month, quarter or year.
@@ -91,7 +90,7 @@ def commitment_utilization(
     )
     used = _sum_if("CommitmentDiscountStatus = 'Used'")
     unused = _sum_if("CommitmentDiscountStatus = 'Unused'")
-    return ws.sql(
+    return reader.sql(
         f"""SELECT {_period(grain)} AS period, CommitmentDiscountId,
                    arg_max(CommitmentDiscountName, ChargePeriodStart) AS CommitmentDiscountName,
                    arg_max(CommitmentDiscountType, ChargePeriodStart) AS CommitmentDiscountType,
@@ -105,7 +104,7 @@ def commitment_utilization(
 
 
 def commitment_coverage(
-    ws: Workspace,
+    reader: Reader,
     *,
     grain: str = "month",
     start: date | None = None,
@@ -116,7 +115,7 @@ def commitment_coverage(
 
     Parameters
     ----------
-    ws
+    reader
         The workspace to read.
     grain
         Period length: day, week, month, quarter or year.
@@ -145,7 +144,7 @@ def commitment_coverage(
     )
     covered = _sum_if("PricingCategory = 'Committed' AND CommitmentDiscountStatus = 'Used'")
     on_demand = _sum_if("PricingCategory = 'Standard'")
-    return ws.sql(
+    return reader.sql(
         f"""SELECT {_period(grain)} AS period, BillingCurrency,
                    {covered} AS covered_cost, {on_demand} AS on_demand_cost,
                    ({covered} / nullif({covered} + {on_demand}, 0))::DOUBLE AS coverage
@@ -158,7 +157,7 @@ def commitment_coverage(
 
 
 def savings_summary(
-    ws: Workspace, *, start: date | None = None, end: date | None = None
+    reader: Reader, *, start: date | None = None, end: date | None = None
 ) -> pl.DataFrame:
     """Negotiated, commitment and total savings and the effective savings rate.
 
@@ -178,29 +177,38 @@ def savings_summary(
         notes (a list of sentences, empty when every column is complete).
     """
     where, params = _where(start, end, NOT_COMMITMENT_PURCHASE)
-    totals = ws.sql(_savings_sql(where), params)
+    totals = reader.sql(_savings_sql(where), params)
     notes = pl.Series(
         "notes", [_notes(row) for row in totals.iter_rows(named=True)], dtype=pl.List(pl.String)
     )
     return totals.with_columns(notes).select(SAVINGS_COLUMNS)
 
 
+@dataclass(frozen=True)
+class RateOptimization:
+    """Commitment utilization and coverage per period, and the savings summary per currency."""
+
+    utilization: pl.DataFrame
+    coverage: pl.DataFrame
+    savings: pl.DataFrame
+
+
 def rate_optimization(
-    ws: Workspace,
+    reader: Reader,
     *,
     grain: str = "month",
     start: date | None = None,
     end: date | None = None,
     service_category: str | None = None,
-) -> dict[str, pl.DataFrame]:
-    """Utilization, coverage and savings together, keyed "utilization", "coverage", "savings"."""
-    return {
-        "utilization": commitment_utilization(ws, grain=grain, start=start, end=end),
-        "coverage": commitment_coverage(
-            ws, grain=grain, start=start, end=end, service_category=service_category
+) -> RateOptimization:
+    """Utilization, coverage and savings together."""
+    return RateOptimization(
+        utilization=commitment_utilization(reader, grain=grain, start=start, end=end),
+        coverage=commitment_coverage(
+            reader, grain=grain, start=start, end=end, service_category=service_category
         ),
-        "savings": savings_summary(ws, start=start, end=end),
-    }
+        savings=savings_summary(reader, start=start, end=end),
+    )
 
 
 def _where(start: date | None, end: date | None, *conditions: str) -> tuple[str, list[Any]]:

@@ -7,43 +7,41 @@ then the subscription. Money columns are ``Decimal(38, 10)``; shares are Float64
 
 Examples
 --------
->>> tag_coverage(ws, ["CostCenter", "env"])  # doctest: +SKIP
->>> showback(ws, "team", inherit_tags=True).write_csv("showback.csv")  # doctest: +SKIP
+>>> tag_coverage(reader, ["CostCenter", "env"])  # doctest: +SKIP
+>>> showback(reader, "team", inherit_tags=True).write_csv("showback.csv")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cloudoptima.analysis.common import UNTAGGED, check_metric
 from cloudoptima.analysis.costs import breakdown
+from cloudoptima.analysis.dimensions import UNTAGGED, check_metric
 from cloudoptima.errors import CloudOptimaError
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
+from cloudoptima.storage.reader import Reader
 
 ALL_REQUIRED = "(all required)"
 UNALLOCATED = "(unallocated)"
 
 
 def tag_coverage(
-    ws: Workspace,
+    reader: Reader,
     required_tags: str | Sequence[str],
     *,
     start: date | None = None,
     end: date | None = None,
     metric: str = "EffectiveCost",
     inherit_tags: bool = False,
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """Cost without each required tag, per currency.
 
     Parameters
     ----------
-    ws
+    reader
         The workspace to read.
     required_tags
         Tag keys, as a list or a comma-separated string; keys differing only in case
@@ -64,7 +62,13 @@ def tag_coverage(
     keys = _tag_keys(required_tags)
     dims = [f"tag:{key}" for key in keys]
     costs = breakdown(
-        ws, dims, start=start, end=end, metric=check_metric(metric), inherit_tags=inherit_tags
+        reader,
+        dims,
+        start=start,
+        end=end,
+        metric=check_metric(metric),
+        inherit_tags=inherit_tags,
+        currency=currency,
     )
     missing = {key: pl.col(dim) == UNTAGGED for key, dim in zip(keys, dims, strict=True)}
     missing[ALL_REQUIRED] = pl.any_horizontal(*missing.values())
@@ -73,13 +77,14 @@ def tag_coverage(
 
 
 def showback(
-    ws: Workspace,
+    reader: Reader,
     tag_key: str,
     *,
     start: date | None = None,
     end: date | None = None,
     metric: str = "EffectiveCost",
     inherit_tags: bool = False,
+    currency: str | None = None,
 ) -> pl.DataFrame:
     """Cost per value of one tag, with the untagged rest as ``(unallocated)``.
 
@@ -96,7 +101,13 @@ def showback(
         raise CloudOptimaError("name the tag to allocate cost by")
     dim = f"tag:{tag_key}"
     costs = breakdown(
-        ws, dim, start=start, end=end, metric=check_metric(metric), inherit_tags=inherit_tags
+        reader,
+        dim,
+        start=start,
+        end=end,
+        metric=check_metric(metric),
+        inherit_tags=inherit_tags,
+        currency=currency,
     )
     value, cost = pl.col(dim), pl.col("cost")
     return (

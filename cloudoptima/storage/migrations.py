@@ -1,61 +1,34 @@
-"""Schema migrations: each entry upgrades a workspace database by one version.
+"""Schema migrations: frozen DDL files, one per version, applied in order.
 
-A workspace written by an older cloudoptima is upgraded in place when it is opened;
-one written by a newer cloudoptima is refused rather than damaged.
+Each ``ddl/vNNN.sql`` is the literal SQL that upgraded a workspace database to version
+NNN, and is never edited once released: a new column or table is a new file. A new
+workspace replays them all, so a workspace upgraded from version 1 and a new one
+have exactly the same tables, columns, column order and types (tests check this
+against :mod:`cloudoptima.storage.schema`). One written by a newer cloudoptima is
+refused rather than damaged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from importlib import resources
 
 import duckdb
 
 from cloudoptima.errors import WorkspaceError
-from cloudoptima.storage.schema import (
-    COST_COLUMNS,
-    FINDING_COLUMNS,
-    IMPORT_COLUMNS,
-    METRIC_COLUMNS,
-    RESOURCE_COLUMNS,
-    create_table_sql,
-)
-
-Migration = Callable[[duckdb.DuckDBPyConnection], None]
 
 
-def _v1_initial_tables(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(create_table_sql("costs", COST_COLUMNS))
-    con.execute(create_table_sql("resources", RESOURCE_COLUMNS))
-    con.execute(create_table_sql("metrics", METRIC_COLUMNS))
-    con.execute(create_table_sql("imports", IMPORT_COLUMNS))
+def _ddl_files() -> list[str]:
+    folder = resources.files("cloudoptima.storage").joinpath("ddl")
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
 
 
-def _v2_settings_and_reservation_recommendations(con: duckdb.DuckDBPyConnection) -> None:
-    # Workspace settings (thresholds, required tags, budgets) live with the data
-    # they apply to, so a copied workspace keeps its configuration.
-    con.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value JSON)")
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS reservation_recommendations (
-            sku VARCHAR, location VARCHAR, term VARCHAR, scope VARCHAR,
-            look_back_period VARCHAR, resource_type VARCHAR, meter_id VARCHAR,
-            recommended_quantity DOUBLE, recommended_quantity_normalized DOUBLE,
-            normalized_size VARCHAR, instance_flexibility_group VARCHAR,
-            instance_flexibility_ratio DOUBLE, first_usage_date TIMESTAMP,
-            cost_without_reservation DOUBLE, total_cost_with_reservation DOUBLE,
-            net_savings DOUBLE, sku_properties JSON, _import_id INTEGER)"""
-    )
+def migration_sql(version: int) -> str:
+    """The frozen DDL that brings a database to ``version``."""
+    path = resources.files("cloudoptima.storage").joinpath("ddl", f"v{version:03d}.sql")
+    return path.read_text(encoding="utf-8")
 
 
-def _v3_findings(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(create_table_sql("findings", FINDING_COLUMNS))
-
-
-MIGRATIONS: tuple[Migration, ...] = (
-    _v1_initial_tables,
-    _v2_settings_and_reservation_recommendations,
-    _v3_findings,
-)
-SCHEMA_VERSION = len(MIGRATIONS)
+SCHEMA_VERSION = len(_ddl_files())
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -79,6 +52,9 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = SCHEMA_VERSION) -> int
         )
     con.execute("CREATE TABLE IF NOT EXISTS schema_info (version INTEGER, applied_at TIMESTAMP)")
     for version in range(current + 1, target + 1):
-        MIGRATIONS[version - 1](con)
-        con.execute("INSERT INTO schema_info VALUES (?, now()::TIMESTAMP)", [version])
+        con.execute(migration_sql(version))
+        con.execute(
+            "INSERT INTO schema_info (version, applied_at) VALUES (?, now()::TIMESTAMP)",
+            [version],
+        )
     return max(current, target)

@@ -12,23 +12,31 @@ makes every import atomic.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import shutil
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from cloudoptima.errors import WorkspaceError
+from cloudoptima.storage.locks import locked
 from cloudoptima.storage.migrations import SCHEMA_VERSION, migrate, schema_version
 
 _GENERATION = re.compile(r"^db-(\d{6})\.duckdb$")
 # Old generations stay on disk a little while for readers that just read CURRENT.
 _KEEP_GENERATIONS = 3
-_LOCK_TIMEOUT_S = 600.0
+POINTER = "CURRENT"
+
+
+@dataclass(frozen=True)
+class WriteTx:
+    """An open write: the connection to the new generation and the number it will publish as."""
+
+    con: duckdb.DuckDBPyConnection
+    generation: int
 
 
 def configure(
@@ -56,7 +64,7 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._pointer = root / "CURRENT"
+        self._pointer = root / POINTER
         self._lock_path = root / ".write.lock"
 
     # -- reading -----------------------------------------------------------
@@ -106,14 +114,24 @@ class Store:
         finally:
             con.close()
 
+    def exists(self) -> bool:
+        """True when ``root`` holds a workspace (its ``CURRENT`` pointer)."""
+        return self._pointer.is_file()
+
     # -- writing -----------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Serialise with every other writer of this workspace, in any process."""
+        with locked(self._lock_path, what=f"the workspace {self.root}"):
+            yield
+
     @contextlib.contextmanager
     def write(
         self, *, memory_limit: str | None = None, progress_bar: bool = False
-    ) -> Iterator[duckdb.DuckDBPyConnection]:
+    ) -> Iterator[WriteTx]:
         """Yield a read-write connection to a new generation; publish it on success."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with self._writer_lock():
+        with self.lock():
             live = self.live_path()
             number = self.generation() + 1
             target = self.root / f"db-{number:06d}.duckdb"
@@ -125,7 +143,7 @@ class Store:
             try:
                 configure(con, memory_limit=memory_limit, progress_bar=progress_bar)
                 migrate(con)
-                yield con
+                yield WriteTx(con, number)
                 con.execute("CHECKPOINT")
             except BaseException:
                 con.close()
@@ -133,25 +151,6 @@ class Store:
                 raise
             con.close()
             self._publish(scratch, target)
-
-    @contextlib.contextmanager
-    def _writer_lock(self) -> Iterator[None]:
-        with self._lock_path.open("a+") as handle:
-            deadline = time.monotonic() + _LOCK_TIMEOUT_S
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise WorkspaceError(
-                            f"another import into {self.root} is still running"
-                        ) from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _publish(self, scratch: Path, target: Path) -> None:
         _fsync(scratch)

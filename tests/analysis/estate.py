@@ -73,7 +73,7 @@ class Estate:
 
     def workspace(self) -> Workspace:
         """Write the three files and ingest them into a new workspace."""
-        ws = Workspace.open(self.folder / "ws")
+        ws = Workspace.open(self.folder / "ws", create=True)
         results = ws.ingest(
             [self._inventory(), self._metrics(), self._costs()],
             seen_at=datetime.combine(self.end, datetime.min.time()),

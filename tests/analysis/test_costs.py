@@ -75,7 +75,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     rid = f"{SUB3}/resourceGroups/rg-b/providers/Microsoft.Compute/virtualMachines/vmA"
     amortized = f'{SUB3[15:]},Three,10/03/2026,Virtual Machines,m1,{rid},rg-b,3,USD,Usage,"""env"": ""prod"""'
     (root / "amortized.csv").write_text(f"{EA_HEADER}\n{amortized}\n", encoding="utf-8")
-    ws = Workspace.open(root / "ws")
+    ws = Workspace.open(root / "ws", create=True)
     ws.ingest([write_costs(root / "focus.csv", focus)])
     ws.ingest([root / "amortized.csv"], kind="amortized")
     yield ws
@@ -330,7 +330,7 @@ def test_any_breakdown_sums_to_the_total_per_currency(
     rows: list[dict[str, str]], by: list[str], grain: str | None
 ) -> None:
     with tempfile.TemporaryDirectory() as root:
-        ws = Workspace.open(Path(root) / "ws")
+        ws = Workspace.open(Path(root) / "ws", create=True)
         ws.ingest([write_costs(Path(root) / "costs.csv", rows)])
         frame = breakdown(ws, by, grain=grain)
         ws.close()

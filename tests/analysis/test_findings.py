@@ -25,7 +25,7 @@ SHARED = ("finding_id", "rule", "resource_id", "resource_name", "subscription_id
 def test_demo_precision_recall_and_savings(
     demo_workspace: Workspace, demo_truth: dict[str, Any]
 ) -> None:
-    found = run_rules(demo_workspace)
+    found = run_rules(demo_workspace.reader, demo_workspace.settings())
     planted = {(f["rule"], f["resource_id"]): f for f in demo_truth["findings"]}
     got = {(r["rule"], r["resource_id"]): r for r in found.iter_rows(named=True)}
     true_positives = planted.keys() & got.keys()

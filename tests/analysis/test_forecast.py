@@ -63,13 +63,10 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def demo_cache(
     demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[None]:
-    """Keep the shared demo workspace unchanged: its forecast cache goes to a temporary folder."""
-    folder, real = tmp_path_factory.mktemp("forecast-cache"), fc._cache_dir
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            fc, "_cache_dir", lambda ws: folder if ws.root == demo_workspace.root else real(ws)
-        )
-        yield
+    """Keep the shared demo workspace unchanged: forecasts of the analysis layer given no
+    cache folder (as here) are cached in memory only, never under the workspace."""
+    yield
+    assert not (demo_workspace.root / "cache" / "forecast").exists()
 
 
 @pytest.fixture(scope="module")
@@ -329,34 +326,34 @@ def test_spikes_are_blanked_but_a_new_level_is_kept() -> None:
 def test_results_are_cached_by_data_version(
     steady: Workspace, tmp_path: Path, fits: list[int]
 ) -> None:
-    first = forecast(steady)
+    first = steady.forecast()
     assert fits == [1]  # one series, one fit; too short for backtest folds
-    second = forecast(steady, budget=3000)  # a budget is applied to the cached fit
+    second = steady.forecast(budget=3000)  # a budget is applied to the cached fit
     assert fits == [1]
     assert second.budget is not None
     assert second.points.equals(first.points)
 
     fc._MEMORY.clear()  # as a new process would start: the disk cache answers
-    assert forecast(steady).points.equals(first.points)
+    assert steady.forecast().points.equals(first.points)
     assert fits == [1]
     assert len(list((steady.root / "cache" / "forecast").iterdir())) == 1
 
     steady.ingest([write_focus(tmp_path / "more.csv", steady_rows(5.0, sub=SUB_B))])
-    changed = forecast(steady)
+    changed = steady.forecast()
     assert fits == [1, 1]
     assert changed.points["yhat"].to_numpy() == pytest.approx(105.0, abs=1e-3)
     assert len(list((steady.root / "cache" / "forecast").iterdir())) == 1  # the old one pruned
 
-    fc.clear_cache(steady)
-    forecast(steady)
+    fc.clear_cache(steady.root / "cache" / "forecast")
+    steady.forecast()
     assert fits == [1, 1, 1]
 
 
 def test_backtests_are_cached_too(steady: Workspace, fits: list[int]) -> None:
-    backtest(steady, horizon=4, folds=2)
-    backtest(steady, horizon=4, folds=2)
+    steady.backtest(horizon=4, folds=2)
+    steady.backtest(horizon=4, folds=2)
     assert fits == [2]
-    backtest(steady, horizon=4, folds=3)
+    steady.backtest(horizon=4, folds=3)
     assert fits == [2, 3]
 
 

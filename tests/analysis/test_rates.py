@@ -263,12 +263,12 @@ def test_actual_rows_are_not_counted_twice_beside_amortized_rows(
 
 def test_rate_optimization_bundles_the_three(estate: Workspace) -> None:
     bundle = rate_optimization(estate, grain="month", end=date(2026, 9, 30))
-    assert set(bundle) == {"utilization", "coverage", "savings"}
-    assert_frame_equal(bundle["savings"], savings_summary(estate, end=date(2026, 9, 30)))
-    assert bundle["utilization"].height == 2
+    assert_frame_equal(bundle.savings, savings_summary(estate, end=date(2026, 9, 30)))
+    assert bundle.utilization.height == 2
 
 
 def test_empty_workspace_and_bad_grain(workspace: Workspace) -> None:
-    assert all(frame.is_empty() for frame in rate_optimization(workspace).values())
+    bundle = rate_optimization(workspace)
+    assert all(f.is_empty() for f in (bundle.utilization, bundle.coverage, bundle.savings))
     with pytest.raises(CloudOptimaError, match="unknown grain 'fortnight'"):
         commitment_utilization(workspace, grain="fortnight")

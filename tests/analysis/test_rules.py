@@ -19,7 +19,7 @@ MB = 1_000_000
 
 def matches(ws: Workspace, rule: str) -> pl.DataFrame:
     """(resource name, savings, target) of a rule's findings, sorted by name."""
-    found = run_rules(ws, [rule])
+    found = run_rules(ws.reader, ws.settings(), [rule])
     return found.select(
         pl.col("resource_name"), pl.col("monthly_savings").round(4), pl.col("target")
     ).sort("resource_name")
@@ -103,7 +103,7 @@ def test_stopped_and_long_deallocated_vms(tmp_path: Path) -> None:
         matches(ws, "stopped_vm_not_deallocated"), expect([("stopped", 150.0, None)])
     )
     assert_frame_equal(matches(ws, "long_deallocated_vm"), expect([("old", 30.0, None)]))
-    evidence = json.loads(run_rules(ws, ["long_deallocated_vm"]).item(0, "evidence"))
+    evidence = json.loads(run_rules(ws.reader, ws.settings(), ["long_deallocated_vm"]).item(0, "evidence"))
     assert evidence["days_without_compute_cost"] == 30
 
 
@@ -254,14 +254,14 @@ def test_untagged_cost_needs_cost_and_a_missing_required_tag(tmp_path: Path) -> 
     e.cost(e.add(vm, "empty-value", tags={"env": "", "team": "a", "costcenter": "1"}), 1.0)
     e.add(vm, "free-untagged", tags={})
     ws = e.workspace()
-    found = run_rules(ws, ["untagged_cost"]).sort("resource_name")
+    found = run_rules(ws.reader, ws.settings(), ["untagged_cost"]).sort("resource_name")
     assert found.get_column("resource_name").to_list() == ["empty-value", "no-team"]
     assert [json.loads(x)["missing_tags"] for x in found.get_column("evidence")] == [
         ["env"],
         ["team"],
     ]
     ws.set_setting("required_tags", ["owner"])
-    assert run_rules(ws, ["untagged_cost"]).height == 3
+    assert run_rules(ws.reader, ws.settings(), ["untagged_cost"]).height == 3
 
 
 def test_reservation_candidate_needs_every_hour_on_demand(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ CONTAINERS = [
 
 
 def make_workspace(root: Path, rows: list[Any], containers: list[dict[str, Any]]) -> Workspace:
-    ws = Workspace.open(root / "ws")
+    ws = Workspace.open(root / "ws", create=True)
     pl.DataFrame(rows).write_csv(root / "costs.csv")
     inputs = [root / "costs.csv"]
     if containers:

@@ -17,7 +17,7 @@ from cloudoptima.auth import UserStore
 def world(demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> World:
     root = tmp_path_factory.mktemp("app")
     contoso = copy_workspace(demo_workspace, root / "contoso")
-    beta = Workspace.open(root / "beta")
+    beta = Workspace.open(root / "beta", create=True)
     beta.ingest([write_focus(root / "beta.csv", focus_rows(range(1, 11), currency="EUR"))])
     store = UserStore(root / "credentials.yaml")
     store.add_organisation("contoso", contoso.root, "Contoso Pharma")

@@ -44,7 +44,7 @@ def test_picking_another_anomaly_shows_its_resources(anomalies_page: AppTest) ->
     index = int(listed.index[listed["value"] == "Virtual Machine Scale Sets"][0])
     at.selectbox(key="anomalies_pick").set_value(index).run()
     assert at.subheader[0].value == "Virtual Machine Scale Sets on 2026-07-17"
-    assert any("cost USD " in m.value for m in at.markdown)
+    assert any("cost USD " in m.value for m in at.text)
     assert len(at.dataframe[1].value) >= 1
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,8 +25,9 @@ def log_in(at: AppTest, username: str, password: str) -> AppTest:
 @pytest.fixture
 def private_world(app_env: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> UserStore:
     """Its own credentials file (lockouts change it), on the shared workspaces."""
+    for name in ("credentials.yaml", "organisations.yaml"):
+        shutil.copy(app_env.credentials.with_name(name), tmp_path / name)
     store = UserStore(tmp_path / "credentials.yaml")
-    store.save(UserStore(app_env.credentials).load())
     monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(store.path))
     return store
 

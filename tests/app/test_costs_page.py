@@ -9,7 +9,7 @@ import pytest
 from harness import World
 from streamlit.testing.v1 import AppTest
 
-from pages._ui import money
+from cloudoptima.ui.format import money
 
 START, END = date(2026, 9, 1), date(2026, 11, 24)  # three months of data up to the last day
 

@@ -9,11 +9,11 @@ import pytest
 from harness import World
 from streamlit.testing.v1 import AppTest
 
-from pages._ui import money
+from cloudoptima.ui.format import money
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in [*at.markdown, *at.caption])
+    return "\n".join(m.value for m in [*at.markdown, *at.caption, *at.text])
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_budget_by_subscription_shows_the_overrun(forecast_page: AppTest, world:
     row = burn.filter(burn["series"] == "Contoso Pharma Production").row(0, named=True)
     assert row["overrun_date"] is not None
     text = texts(at)
-    assert f"budget of USD 9,000.00 is overrun on **{row['overrun_date']}**" in text
+    assert f"budget of USD 9,000.00 is overrun on {row['overrun_date']}" in text
     assert f"spend at most {money(row['daily_rate_needed'], 'USD')} a day" in text
     assert any(s.value.startswith("Budget burn-down") for s in at.subheader)
     at.selectbox(key="forecast_series_SubAccountName").set_value("Contoso Pharma Dev-Test").run()

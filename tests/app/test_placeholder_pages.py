@@ -17,7 +17,7 @@ def test_ask_says_it_is_not_available_and_answers_nothing(
     at = app_as(user, page="ask")
     assert not at.exception
     assert not at.error
-    assert at.warning[0].value.startswith("Ask is not available yet")
+    assert at.info[0].value.startswith("Asking questions in plain language is not available")
     assert at.chat_input(key="ask_question").disabled
     messages = at.get("chat_message")
     assert [m.name for m in messages] == ["assistant"]  # the notice only: no answers
@@ -33,14 +33,13 @@ def test_reports_offers_period_and_sections_but_no_pdf_yet(app_as: Callable[...,
     at = app_as("analyst", page="reports")
     assert not at.exception
     assert not at.error
-    assert "PDF generation arrives with the report issue" in at.info[0].value
+    assert "PDF export is not available in this version" in at.info[0].value
     start, end = at.date_input(key="reports_period").value
     assert (str(start), str(end)) == ("2026-10-01", "2026-10-31")  # the last full month of data
     assert "Recommendations and realized savings" in at.multiselect(key="reports_sections").value
     generate = at.button(key="reports_generate")
     assert generate.disabled
     assert generate.label == "Generate PDF"
-    assert "Disabled until PDF generation lands" in at.caption[-1].value
     assert not at.get("download_button")
 
 

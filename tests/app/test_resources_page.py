@@ -52,7 +52,7 @@ def test_idle_vm_shows_its_finding(resources_page: AppTest, world: World) -> Non
     idle = world.contoso.findings(rule="idle_vm").row(0, named=True)
     at.text_input(key="resources_search").input(idle["resource_name"]).run()
     at.selectbox(key="resources_pick").set_value(idle["resource_id"].lower()).run()
-    assert any(m.value == "**Findings** (1)" for m in at.markdown)
+    assert any(m.value == "Findings (1)" for m in at.caption)
     findings = at.dataframe[2].value
     assert findings["title"].iloc[0] == idle["title"]
 

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.common import fmt, output, with_cost
 from cloudoptima.analysis.rules.compute import VM, idle_vm_ids, rightsize_vm
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.analysis.rules.shaping import fmt, output, with_cost
 from cloudoptima.reference import prices
 
 
@@ -71,7 +71,7 @@ def _steady_on_demand(ctx: RuleContext) -> pl.DataFrame:
     days = int(ctx.setting("cost_window_days"))
     start = datetime.combine(ctx.cost_start, datetime.min.time())
     end = datetime.combine(ctx.as_of + timedelta(days=1), datetime.min.time())
-    return ctx.ws.sql(
+    return ctx.reader.sql(
         """SELECT resource_id, sum(hours)::DOUBLE AS running_hours FROM (
                SELECT ResourceId AS resource_id, ChargePeriodStart::DATE AS day,
                       sum(ConsumedQuantity) FILTER (WHERE ConsumedUnit ILIKE '%hour%') AS hours,

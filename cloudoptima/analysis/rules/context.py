@@ -5,19 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import polars as pl
 
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
+from cloudoptima.storage.reader import Reader
 
 
 @dataclass
 class RuleContext:
     """Inputs shared by all rules of one analysis run, loaded lazily and once."""
 
-    ws: Workspace
+    reader: Reader
     settings: dict[str, Any]
     as_of: date  # the last day with cost data: windows end here, not at the wall clock
     _cache: dict[Any, pl.DataFrame] = field(default_factory=dict)
@@ -33,7 +32,7 @@ class RuleContext:
     def resources(self, arm_type: str | None = None) -> pl.DataFrame:
         """Resources in their subscription's latest snapshot (gone ones are left out)."""
         if "resources" not in self._cache:
-            self._cache["resources"] = self.ws.sql(
+            self._cache["resources"] = self.reader.sql(
                 """SELECT r.* EXCLUDE (tags, properties), r.tags::VARCHAR AS tags,
                           r.properties::VARCHAR AS properties
                    FROM resources r WHERE last_seen = (SELECT max(last_seen) FROM resources s
@@ -49,7 +48,7 @@ class RuleContext:
         to effective cost, and the basis column says which was used.
         """
         if "cost" not in self._cache:
-            self._cache["cost"] = self.ws.sql(
+            self._cache["cost"] = self.reader.sql(
                 """SELECT ResourceId AS resource_id, any_value(BillingCurrency) AS currency,
                           CASE WHEN count(BilledCost) > 0 THEN 'billed' ELSE 'effective' END AS cost_basis,
                           CAST(coalesce(sum(BilledCost), sum(EffectiveCost), 0) AS DOUBLE) AS monthly_cost,
@@ -64,7 +63,7 @@ class RuleContext:
     def capacity_cost(self) -> pl.DataFrame:
         """Per storage account: the real cost of stored data (GB-month meters) in the window."""
         if "capacity" not in self._cache:
-            self._cache["capacity"] = self.ws.sql(
+            self._cache["capacity"] = self.reader.sql(
                 """SELECT ResourceId AS resource_id,
                           CAST(coalesce(sum(BilledCost), sum(EffectiveCost)) AS DOUBLE) AS capacity_monthly_cost
                    FROM costs WHERE ResourceId IS NOT NULL AND ChargePeriodStart >= ? AND ChargePeriodStart < ?
@@ -77,7 +76,7 @@ class RuleContext:
     def last_charged_days(self) -> pl.DataFrame:
         """Per resource: the last day it had a non-zero cost in all the data."""
         if "last_charged" not in self._cache:
-            self._cache["last_charged"] = self.ws.sql(
+            self._cache["last_charged"] = self.reader.sql(
                 """SELECT ResourceId AS resource_id, max(ChargePeriodStart)::DATE AS last_charged_day
                    FROM costs WHERE ResourceId IS NOT NULL AND coalesce(BilledCost, EffectiveCost) > 0
                    GROUP BY ResourceId"""
@@ -94,7 +93,7 @@ class RuleContext:
                 "total": "total",
                 "minimum": "minimum",
             }[statistic]
-            self._cache[key] = self.ws.sql(
+            self._cache[key] = self.reader.sql(
                 f"""SELECT resource_id, quantile_cont({column}, ?) AS value, count(*) AS points
                     FROM metrics WHERE metric = ? AND {column} IS NOT NULL AND timestamp >= ?
                     GROUP BY resource_id""",
@@ -105,7 +104,7 @@ class RuleContext:
     def metric_start(self) -> datetime:
         """Start of the metric window: it ends at the newest metric point."""
         if "metric_end" not in self._cache:
-            self._cache["metric_end"] = self.ws.sql("SELECT max(timestamp) AS t FROM metrics")
+            self._cache["metric_end"] = self.reader.sql("SELECT max(timestamp) AS t FROM metrics")
         end = self._cache["metric_end"].item()
         end = end if isinstance(end, datetime) else _midnight(self.as_of + timedelta(days=1))
         return end - timedelta(days=int(self.settings["metric_window_days"])) + timedelta(hours=1)

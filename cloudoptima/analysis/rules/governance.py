@@ -7,8 +7,8 @@ import json
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.common import fmt, output
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.analysis.rules.shaping import fmt, output
 
 
 @rule(
@@ -58,7 +58,7 @@ def untagged_cost(ctx: RuleContext) -> pl.DataFrame:
 def _current_tags(ctx: RuleContext) -> pl.DataFrame:
     """Inventory tags where the resource is known, else the tags on its latest cost row."""
     inventory = ctx.resources().select("resource_id", pl.col("tags").alias("inventory_tags"))
-    billed = ctx.ws.sql(
+    billed = ctx.reader.sql(
         """SELECT ResourceId AS resource_id, arg_max(Tags::VARCHAR, ChargePeriodStart) AS cost_tags
            FROM costs WHERE ResourceId IS NOT NULL GROUP BY ResourceId"""
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.common import az, fmt, output, with_cost
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost
 
 PUBLIC_IP = "microsoft.network/publicipaddresses"
 NIC = "microsoft.network/networkinterfaces"

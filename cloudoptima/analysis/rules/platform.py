@@ -7,8 +7,8 @@ import json
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.common import az, fmt, output, with_cost, with_metric
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost, with_metric
 from cloudoptima.reference import prices
 
 PLAN = "microsoft.web/serverfarms"

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.common import az, fmt, output, with_cost, with_metric
 from cloudoptima.analysis.rules.context import RuleContext
+from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost, with_metric
 from cloudoptima.reference import prices
 
 DISK = "microsoft.compute/disks"
@@ -219,7 +219,7 @@ def storage_tiering(ctx: RuleContext) -> pl.DataFrame:
 
 
 def _daily_transactions(ctx: RuleContext) -> pl.DataFrame:
-    return ctx.ws.sql(
+    return ctx.reader.sql(
         """SELECT resource_id, max(day_total) AS transactions_per_day_max FROM (
                SELECT resource_id, timestamp::DATE AS day, sum(total) AS day_total FROM metrics
                WHERE metric = 'Transactions' AND timestamp >= ? GROUP BY ALL) GROUP BY resource_id""",

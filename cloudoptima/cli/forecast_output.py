@@ -8,7 +8,7 @@ from typing import Any
 import polars as pl
 
 from cloudoptima.analysis.forecast import ForecastResult
-from cloudoptima.output import jsonable, render
+from cloudoptima.cli.output import jsonable, render
 
 POINT_COLUMNS = ("ds", "yhat", "lower", "upper", "lower_80", "upper_80", "lower_95", "upper_95")
 
@@ -26,15 +26,26 @@ def forecast_json(result: ForecastResult) -> str:
     for (name, currency), group in points.group_by(
         ["series", "BillingCurrency"], maintain_order=True
     ):
-        series.append({
-            "series": name, "BillingCurrency": currency,
-            "points": group.select(POINT_COLUMNS).to_dicts(),
-            "month_end": _one(result.month_end, name, currency),
-            "budget": _one(result.budget, name, currency) if result.budget is not None else None,
-            "backtest": _rows(result.backtest, name, currency),
-        })  # fmt: skip
-    document = {"metric": result.metric, "data_end": result.data_end, "forecast_start": result.points["ds"].min(),
-                "stale_days": result.stale_days, "horizon": result.horizon, "series": series}  # fmt: skip
+        series.append(
+            {
+                "series": name,
+                "BillingCurrency": currency,
+                "points": group.select(POINT_COLUMNS).to_dicts(),
+                "month_end": _one(result.month_end, name, currency),
+                "budget": _one(result.budget, name, currency)
+                if result.budget is not None
+                else None,
+                "backtest": _rows(result.backtest, name, currency),
+            }
+        )
+    document = {
+        "metric": result.metric,
+        "data_end": result.data_end,
+        "forecast_start": result.points["ds"].min(),
+        "stale_days": result.stale_days,
+        "horizon": result.horizon,
+        "series": series,
+    }
     return json.dumps(jsonable(document), indent=2)
 
 
@@ -53,8 +64,13 @@ def forecast_table(result: ForecastResult) -> str:
     stale = f" ({result.stale_days} days ago)" if result.stale_days > 1 else ""
     start = str(result.points.get_column("ds").min())
     parts = [f"{result.metric} forecast from {start}; cost data ends {result.data_end}{stale}"]
-    parts.append(render(result.month_end.drop("month"), "table",
-                        money=("actual_to_date", "forecast_rest", "projected", "lower_80", "upper_80")))  # fmt: skip
+    parts.append(
+        render(
+            result.month_end.drop("month"),
+            "table",
+            money=("actual_to_date", "forecast_rest", "projected", "lower_80", "upper_80"),
+        )
+    )
     if result.budget is not None:
         parts.append(
             render(

@@ -1,7 +1,7 @@
 """Building blocks shared by the analyses: dimensions, metrics, dates.
 
 Every analysis takes a :class:`~cloudoptima.workspace.Workspace` and reads through
-``ws.sql``; none touches DuckDB directly, and none adds costs across currencies.
+``reader.sql``; none touches DuckDB directly, and none adds costs across currencies.
 """
 
 from __future__ import annotations
@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cloudoptima.errors import CloudOptimaError
+from cloudoptima.storage.reader import Reader
 from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.sql import quote_ident, quote_literal
-
-if TYPE_CHECKING:
-    from cloudoptima.workspace import Workspace
 
 # Dimensions accepted besides `tag:KEY`: the FOCUS and x_ text columns.
 COST_DIMENSIONS = tuple(
@@ -85,7 +83,7 @@ def date_filter(
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def last_cost_day(ws: Workspace) -> date | None:
+def last_cost_day(reader: Reader) -> date | None:
     """The last day with cost data: analyses run relative to it, not to the wall clock."""
-    value = ws.sql("SELECT max(ChargePeriodStart)::DATE AS d FROM costs").item()
+    value = reader.sql("SELECT max(ChargePeriodStart)::DATE AS d FROM costs").item()
     return value if isinstance(value, date) else None

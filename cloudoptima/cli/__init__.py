@@ -1,0 +1,11 @@
+"""The ``cloudoptima`` command line: a thin layer over :class:`cloudoptima.Workspace`.
+
+Each ``*_commands`` module registers its commands on :data:`main` when imported.
+"""
+
+from __future__ import annotations
+
+from cloudoptima.cli import account_commands, analysis_commands, data_commands
+from cloudoptima.cli.base import main
+
+__all__ = ["account_commands", "analysis_commands", "data_commands", "main"]

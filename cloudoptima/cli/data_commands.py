@@ -1,0 +1,114 @@
+"""Commands that bring data in and show it: demo, ingest, imports, costs."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cloudoptima.cli.base import day, end_option, format_option, main, open_workspace, start_option
+from cloudoptima.cli.output import render
+from cloudoptima.ingest.detect import KIND_CHOICES
+from cloudoptima.ingest.importer import ImportResult
+
+MONEY = ("BilledCost", "EffectiveCost")
+IMPORT_TABLE = (
+    "import_id",
+    "status",
+    "kind",
+    "format",
+    "dataset",
+    "rows",
+    "billing_period_start",
+    "file",
+    "error",
+)
+
+
+@main.command()
+@click.option("--seed", type=int, default=7, show_default=True, help="Same seed, same estate.")
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day of cost data (default: yesterday).",
+)
+@click.pass_context
+def demo(ctx: click.Context, seed: int, end: datetime | None) -> None:
+    """Build the demo estate and import it through the normal ingest path."""
+    ws = open_workspace(ctx, create=True)
+    results = ws.build_demo(seed=seed, end=day(end))
+    report(results)
+    click.echo(f"demo workspace ready at {ws.root}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--kind",
+    type=click.Choice(KIND_CHOICES),
+    default=None,
+    help="Skip detection: the kind of every input.",
+)
+@click.option("--currency", default=None, help="Billing currency for exports that carry none.")
+@click.pass_context
+def ingest(
+    ctx: click.Context, paths: tuple[Path, ...], kind: str | None, currency: str | None
+) -> None:
+    """Import cost exports, inventory and metrics files or export folders."""
+    ws = open_workspace(ctx, create=True)
+    bar: Any
+    with click.progressbar(
+        length=1, label="importing", file=sys.stderr, item_show_func=lambda p: p.name if p else ""
+    ) as bar:
+
+        def progress(done: int, total: int, path: Path) -> None:
+            bar.length = max(total, 1)
+            bar.update(done - bar.pos, path)
+
+        results = ws.ingest(
+            paths, kind=kind, currency=currency, progress=progress, progress_bar=sys.stdout.isatty()
+        )
+    report(results)
+    if any(r.status == "failed" for r in results):
+        sys.exit(1)
+
+
+def report(results: list[ImportResult]) -> None:
+    """One line per import: loaded/skipped with its message, FAILED with its error."""
+    for result in results:
+        name = Path(result.file).name
+        if result.status == "failed":
+            click.echo(f"FAILED  {result.error}", err=True)
+        else:
+            click.echo(f"{result.status:<7} {name}: {result.message}")
+
+
+@main.command()
+@format_option
+@click.pass_context
+def imports(ctx: click.Context, fmt: str) -> None:
+    """Show the import log, newest first."""
+    frame = open_workspace(ctx).imports()
+    if fmt == "table":
+        frame = frame.select(IMPORT_TABLE)
+    click.echo(render(frame, fmt))
+
+
+@main.command()
+@click.option(
+    "--by", "by", default="", help="Group columns, comma separated: FOCUS names or tag:KEY."
+)
+@start_option
+@end_option
+@format_option
+@click.pass_context
+def costs(
+    ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str
+) -> None:
+    """Billed and effective cost by any dimension, per billing currency."""
+    frame = open_workspace(ctx).costs(by, start=day(start), end=day(end))
+    click.echo(render(frame, fmt, money=MONEY))

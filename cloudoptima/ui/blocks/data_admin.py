@@ -1,0 +1,152 @@
+"""Data page sections (admins): upload exports, rebuild the demo, the import log."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from cloudoptima.ingest.importer import ImportResult
+from cloudoptima.ui import data
+from cloudoptima.ui.session import PageContext
+from cloudoptima.ui.widgets import empty_state
+
+KINDS = {
+    "Detect from the content": None,
+    "FOCUS cost export": "focus",
+    "Actual cost export": "actual",
+    "Amortized cost export": "amortized",
+    "Inventory (Resource Graph)": "inventory",
+    "Metrics (Azure Monitor)": "metrics",
+    "Reservation recommendations": "reservation-recommendations",
+}
+LOG = (
+    "import_id",
+    "status",
+    "kind",
+    "format",
+    "file",
+    "rows",
+    "message",
+    "error",
+    "billing_period_start",
+    "billing_period_end",
+    "finished_at",
+)
+
+
+def save_uploads(files: Sequence[Any], folder: Path) -> list[Path]:
+    """Write each upload under its own name (one subfolder each, so equal names never collide)."""
+    paths = []
+    for index, upload in enumerate(files):
+        path = folder / str(index) / Path(upload.name).name
+        path.parent.mkdir()
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    return paths
+
+
+def show(results: list[ImportResult]) -> None:
+    """One message per import: its outcome, as plain text."""
+    for result in results:
+        name = Path(result.file).name
+        if result.status == "failed":
+            st.error(f"{name}: not imported. {result.error}")
+        elif result.status == "loaded":
+            st.success(
+                f"{name}: loaded {result.rows:,} rows as {result.kind} ({result.format}). {result.message}"
+            )
+        else:
+            st.info(f"{name}: {result.status}. {result.message}")
+
+
+def upload(ctx: PageContext) -> None:
+    """Upload export files and import them with a progress bar."""
+    st.subheader("Upload exports")
+    st.caption(
+        "Cost exports (FOCUS, actual, amortized), Resource Graph inventory and Azure Monitor metrics as "
+        "CSV, JSON, Parquet or gzip. The kind is detected from the content; a file imported before is "
+        "skipped. Very large exports load faster with `cloudoptima ingest`."
+    )
+    files = st.file_uploader("Export files", accept_multiple_files=True, key="data_files")
+    left, right = st.columns(2)
+    kind = left.selectbox(
+        "Kind",
+        list(KINDS),
+        key="data_kind",
+        help="Override only when detection picks the wrong kind.",
+    )
+    currency = right.text_input(
+        "Billing currency",
+        key="data_currency",
+        max_chars=3,
+        placeholder="USD",
+        help="Only for cost exports without a currency column.",
+    )
+    if not st.button("Import", type="primary", disabled=not files, key="data_import"):
+        return
+    bar = st.progress(0.0, text="Starting the import…")
+
+    def progress(index: int, total: int, path: Path) -> None:
+        text = f"Importing {path.name} ({index + 1} of {total})" if index < total else "Done"
+        bar.progress(index / total if total else 1.0, text=text)
+
+    with tempfile.TemporaryDirectory(prefix="cloudoptima-upload-") as folder:
+        paths = save_uploads(files or [], Path(folder))
+        results = ctx.ws.ingest(
+            paths, kind=KINDS[str(kind)], currency=currency.strip() or None, progress=progress
+        )
+    show(results)
+
+
+def import_log(log: pl.DataFrame) -> None:
+    """The import log, with failed imports on their own when asked."""
+    st.subheader("Import log")
+    if log.is_empty():
+        empty_state(
+            "Nothing imported yet. Upload exports above, or rebuild the demo data to try CloudOptima "
+            "with a synthetic estate."
+        )
+        return
+    failed = log.filter(pl.col("status") == "failed")
+    if failed.height:
+        st.warning(
+            f"{failed.height} import(s) failed; the error column says why. Fix the file and upload it again."
+        )
+    only_failed = st.toggle(
+        "Only failed imports", key="data_only_failed", disabled=not failed.height
+    )
+    st.dataframe((failed if only_failed else log).select(LOG), hide_index=True)
+
+
+def demo(ctx: PageContext, log: pl.DataFrame) -> None:
+    """Rebuild the demo estate (with a confirmation when the workspace holds real exports)."""
+    st.subheader("Demo data")
+    is_demo = log.is_empty() or bool(log["file"].str.contains("demo-source").any())
+    st.caption(
+        "Rebuilding generates the synthetic Contoso estate (costs, inventory and metrics up to today) and "
+        "imports it like uploaded files; files imported before are skipped. It is meant for a demo workspace."
+    )
+    confirmed = True
+    if not is_demo:
+        st.warning(
+            "This workspace holds your own exports: the demo would mix synthetic costs into them."
+        )
+        confirmed = st.checkbox("Add the demo estate anyway", key="data_demo_confirm")
+    if st.button("Rebuild demo data", disabled=not confirmed, key="data_rebuild_demo"):
+        with st.spinner("Generating and importing the demo estate…"):
+            results = ctx.ws.build_demo()
+        counts = {s: sum(r.status == s for r in results) for s in ("loaded", "skipped", "failed")}
+        st.success("Demo data rebuilt: " + ", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
+        show([r for r in results if r.status == "failed"])
+
+
+def render(ctx: PageContext) -> None:
+    """The whole data page for the page's workspace."""
+    upload(ctx)
+    demo(ctx, data.imports(ctx.ws))
+    import_log(data.imports(ctx.ws))  # again: a rebuild above changes the data version

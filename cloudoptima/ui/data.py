@@ -1,0 +1,267 @@
+"""Typed, cached reads of a workspace for the pages.
+
+Each accessor is keyed on the workspace folder and the version its result depends
+on: the data version (a new import) for costs and forecasts, the state version too
+(a status or setting change) for findings and settings. So an import shows at once,
+and a finding's status change recomputes only what depends on it, never a forecast.
+Results are copies (``st.cache_data``), so a page may change them freely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from cloudoptima.analysis.costs import FilterValue
+from cloudoptima.analysis.forecast import ForecastResult
+from cloudoptima.analysis.rates import RateOptimization
+from cloudoptima.ui.session import open_workspace
+from cloudoptima.workspace import Workspace
+
+TTL = "1h"
+ENTRIES = 64
+Filters = Mapping[str, FilterValue] | None
+
+
+def _frozen(filters: Filters) -> tuple[tuple[str, Any], ...]:
+    """Filters as a hashable, ordered key (lists become tuples)."""
+    items = []
+    for key, value in sorted((filters or {}).items()):
+        items.append((key, tuple(value) if isinstance(value, list | tuple) else value))
+    return tuple(items)
+
+
+def totals(ws: Workspace) -> pl.DataFrame:
+    """Per billing currency: cost, rows, first and last day."""
+    return _totals(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _totals(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).totals()
+
+
+def date_range(ws: Workspace) -> tuple[date, date] | None:
+    """The first and last day with cost data in any currency (None when there is none)."""
+    frame = totals(ws)
+    if frame.is_empty():
+        return None
+    first, last = frame["first_day"].min(), frame["last_day"].max()
+    assert isinstance(first, date)
+    assert isinstance(last, date)
+    return first, last
+
+
+def currencies(ws: Workspace) -> list[str]:
+    """Billing currencies, the one with most cost rows first."""
+    frame = totals(ws).sort("rows", descending=True)
+    return [str(c) for c in frame["BillingCurrency"].to_list()]
+
+
+def costs(
+    ws: Workspace,
+    by: str | Sequence[str] = (),
+    *,
+    currency: str,
+    start: date | None = None,
+    end: date | None = None,
+    metric: str | None = None,
+    grain: str | None = None,
+    filters: Filters = None,
+    inherit_tags: bool = False,
+) -> pl.DataFrame:
+    """Cost breakdown in one billing currency (see :meth:`Workspace.costs`)."""
+    dims = (by,) if isinstance(by, str) else tuple(by)
+    return _costs(
+        str(ws.root),
+        ws.data_version,
+        dims,
+        currency,
+        start,
+        end,
+        metric,
+        grain,
+        _frozen(filters),
+        inherit_tags,
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _costs(
+    root: str,
+    version: int,
+    by: tuple[str, ...],
+    currency: str,
+    start: date | None,
+    end: date | None,
+    metric: str | None,
+    grain: str | None,
+    filters: tuple[tuple[str, Any], ...],
+    inherit_tags: bool,
+) -> pl.DataFrame:
+    return open_workspace(root).costs(
+        by,
+        start=start,
+        end=end,
+        metric=metric,
+        grain=grain,
+        filters=dict(filters),
+        inherit_tags=inherit_tags,
+        currency=currency,
+    )
+
+
+def cost_changes(ws: Workspace, *, currency: str, mode: str = "mtd") -> pl.DataFrame:
+    """Totals of this period against the previous one, in one currency."""
+    return _cost_changes(str(ws.root), ws.data_version, currency, mode)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _cost_changes(root: str, version: int, currency: str, mode: str) -> pl.DataFrame:
+    return open_workspace(root).cost_changes(mode=mode, currency=currency)
+
+
+def top_movers(ws: Workspace, by: str, *, metric: str, currency: str) -> pl.DataFrame:
+    """The largest increases month to date, with their top resources."""
+    return _top_movers(str(ws.root), ws.data_version, by, metric, currency)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _top_movers(root: str, version: int, by: str, metric: str, currency: str) -> pl.DataFrame:
+    return open_workspace(root).top_movers(by, metric=metric, currency=currency)
+
+
+def tag_keys(ws: Workspace) -> list[str]:
+    """Tag keys to group and filter by, the required ones first."""
+    return list(_tag_keys(str(ws.root), ws.data_version, ws.state_version))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _tag_keys(root: str, version: int, state: int) -> tuple[str, ...]:
+    return tuple(open_workspace(root).tag_keys())
+
+
+def findings(ws: Workspace, *, status: str | None = None) -> pl.DataFrame:
+    """Findings with their current status (see :meth:`Workspace.findings`)."""
+    return _findings(str(ws.root), ws.data_version, ws.state_version, status)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _findings(root: str, version: int, state: int, status: str | None) -> pl.DataFrame:
+    return open_workspace(root).findings(status=status)
+
+
+def realized_savings(ws: Workspace) -> pl.DataFrame:
+    """Measured savings of resolved findings."""
+    return _realized(str(ws.root), ws.data_version, ws.state_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _realized(root: str, version: int, state: int) -> pl.DataFrame:
+    return open_workspace(root).realized_savings()
+
+
+def settings(ws: Workspace) -> dict[str, Any]:
+    """The workspace's analysis settings (defaults overlaid with its values)."""
+    return _settings(str(ws.root), ws.state_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _settings(root: str, state: int) -> dict[str, Any]:
+    return open_workspace(root).settings()
+
+
+def forecast(
+    ws: Workspace, *, by: str | None = None, budget: float | None = None
+) -> ForecastResult:
+    """Daily forecast with bands, month end and backtest (fitted once per data version)."""
+    return _forecast(str(ws.root), ws.data_version, by, budget)
+
+
+@st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting…")
+def _forecast(root: str, version: int, by: str | None, budget: float | None) -> ForecastResult:
+    return open_workspace(root).forecast(by=by, budget=budget)
+
+
+def anomalies(ws: Workspace) -> pl.DataFrame:
+    """Cost anomalies with their contributing resources."""
+    return _anomalies(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _anomalies(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).anomalies()
+
+
+def rate_optimization(ws: Workspace) -> RateOptimization:
+    """Commitment utilization, coverage and savings per month."""
+    return _rates(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _rates(root: str, version: int) -> RateOptimization:
+    return open_workspace(root).rate_optimization()
+
+
+def resources(ws: Workspace, *, search: str | None = None) -> pl.DataFrame:
+    """The inventory, optionally searched."""
+    return _resources(str(ws.root), ws.data_version, search or None)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _resources(root: str, version: int, search: str | None) -> pl.DataFrame:
+    return open_workspace(root).resources(search=search)
+
+
+def resource(ws: Workspace, resource_id: str) -> dict[str, Any] | None:
+    """One resource in detail."""
+    return _resource(str(ws.root), ws.data_version, resource_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _resource(root: str, version: int, resource_id: str) -> dict[str, Any] | None:
+    return open_workspace(root).resource(resource_id)
+
+
+def resource_metrics(ws: Workspace, resource_id: str) -> pl.DataFrame:
+    """The metric points of one resource."""
+    return _resource_metrics(str(ws.root), ws.data_version, resource_id)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _resource_metrics(root: str, version: int, resource_id: str) -> pl.DataFrame:
+    return open_workspace(root).resource_metrics(resource_id)
+
+
+def subscription_names(ws: Workspace) -> dict[str, str]:
+    """Subscription GUID (lower case) -> its name, from cost rows and inventory."""
+    return dict(_subscription_names(str(ws.root), ws.data_version))
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _subscription_names(root: str, version: int) -> tuple[tuple[str, str], ...]:
+    return tuple(open_workspace(root).subscription_names().items())
+
+
+def imports(ws: Workspace) -> pl.DataFrame:
+    """The import log, newest first."""
+    return _imports(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _imports(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).imports()
+
+
+def freshness(ws: Workspace) -> pl.DataFrame:
+    """When each data source was last imported and how recent its data is."""
+    return _freshness(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _freshness(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).freshness()
