@@ -141,8 +141,12 @@ def child_findings(root: Path) -> dict[str, Any]:
     rules_s = time.perf_counter() - started
     started = time.perf_counter()
     analyze(ws)
-    return {"seconds": rules_s, "analyze_seconds": time.perf_counter() - started, "findings": found.height,
-            "rss_mb": peak_rss_mb()}  # fmt: skip
+    return {
+        "seconds": rules_s,
+        "analyze_seconds": time.perf_counter() - started,
+        "findings": found.height,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def child_forecast(root: Path, series: int) -> dict[str, Any]:
@@ -185,8 +189,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-analysis-") as tmp:
         started = time.perf_counter()
         counts = build_estate(Path(tmp) / "estate", args.resources)
-        print(f"estate: {counts['resources']:,} resources, {counts['metrics']:,} metric points, "
-              f"{counts['costs']:,} cost rows (built in {time.perf_counter() - started:.1f} s)")  # fmt: skip
+        print(
+            f"estate: {counts['resources']:,} resources, {counts['metrics']:,} metric points, "
+            f"{counts['costs']:,} cost rows (built in {time.perf_counter() - started:.1f} s)"
+        )
         findings = run_child("findings", str(Path(tmp) / "estate"))
         demo = Workspace.open(Path(tmp) / "demo")
         demo.build_demo(end=END)
@@ -200,11 +206,15 @@ def report(findings: dict[str, Any], forecast: dict[str, Any]) -> None:
         findings["seconds"] < TARGETS["findings"],
         forecast["seconds"] < TARGETS["forecast"],
     )
-    print(f"findings: {findings['findings']:,} found in {findings['seconds']:.2f} s "
-          f"(target < {TARGETS['findings']:.0f} s) {'PASS' if ok_f else 'FAIL'}; stored in "
-          f"{findings['analyze_seconds']:.2f} s more; peak RSS {findings['rss_mb']:,.0f} MB")  # fmt: skip
-    print(f"forecast: {forecast['series']} series in {forecast['seconds']:.2f} s "
-          f"(target < {TARGETS['forecast']:.0f} s) {'PASS' if ok_p else 'FAIL'}; peak RSS {forecast['rss_mb']:,.0f} MB")  # fmt: skip
+    print(
+        f"findings: {findings['findings']:,} found in {findings['seconds']:.2f} s "
+        f"(target < {TARGETS['findings']:.0f} s) {'PASS' if ok_f else 'FAIL'}; stored in "
+        f"{findings['analyze_seconds']:.2f} s more; peak RSS {findings['rss_mb']:,.0f} MB"
+    )
+    print(
+        f"forecast: {forecast['series']} series in {forecast['seconds']:.2f} s "
+        f"(target < {TARGETS['forecast']:.0f} s) {'PASS' if ok_p else 'FAIL'}; peak RSS {forecast['rss_mb']:,.0f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -53,26 +53,76 @@ TARGET_LARGE_S = 3.0
 SUBSCRIPTIONS = 8
 # ARM type, share of resources, ServiceName, ServiceCategory, ResourceType, meters
 MIX = (
-    ("microsoft.compute/virtualmachines", 0.30, "Virtual Machines", "Compute", "Virtual machine",
-     ["D4s v5", "D8s v5", "E4s v5", "B2ms", "Data Transfer Out"]),
-    ("microsoft.compute/disks", 0.25, "Storage", "Storage", "Disk",
-     ["P10 LRS Disk", "P20 LRS Disk", "E10 LRS Disk", "Disk Operations"]),
-    ("microsoft.storage/storageaccounts", 0.12, "Storage Accounts", "Storage", "Storage account",
-     ["Hot LRS Data Stored", "Cool LRS Data Stored", "Write Operations", "Read Operations"]),
-    ("microsoft.sql/servers/databases", 0.08, "Azure SQL Database", "Databases", "SQL database",
-     ["S2 DTUs", "vCore", "Data Stored", "Backup Storage"]),
-    ("microsoft.web/serverfarms", 0.07, "Azure App Service", "Compute", "App Service plan",
-     ["P1 v3", "P2 v3", "S1"]),
-    ("microsoft.network/publicipaddresses", 0.06, "Virtual Network", "Networking", "Public IP address",
-     ["Standard IPv4 Static Public IP"]),
-    ("microsoft.operationalinsights/workspaces", 0.04, "Azure Monitor", "Management and Governance",
-     "Log Analytics workspace", ["Analytics Logs Data Ingestion", "Data Retention"]),
-    ("microsoft.network/applicationgateways", 0.03, "Application Gateway", "Networking",
-     "Application gateway", ["Standard v2 Fixed Cost", "Standard v2 Capacity Units"]),
+    (
+        "microsoft.compute/virtualmachines",
+        0.30,
+        "Virtual Machines",
+        "Compute",
+        "Virtual machine",
+        ["D4s v5", "D8s v5", "E4s v5", "B2ms", "Data Transfer Out"],
+    ),
+    (
+        "microsoft.compute/disks",
+        0.25,
+        "Storage",
+        "Storage",
+        "Disk",
+        ["P10 LRS Disk", "P20 LRS Disk", "E10 LRS Disk", "Disk Operations"],
+    ),
+    (
+        "microsoft.storage/storageaccounts",
+        0.12,
+        "Storage Accounts",
+        "Storage",
+        "Storage account",
+        ["Hot LRS Data Stored", "Cool LRS Data Stored", "Write Operations", "Read Operations"],
+    ),
+    (
+        "microsoft.sql/servers/databases",
+        0.08,
+        "Azure SQL Database",
+        "Databases",
+        "SQL database",
+        ["S2 DTUs", "vCore", "Data Stored", "Backup Storage"],
+    ),
+    (
+        "microsoft.web/serverfarms",
+        0.07,
+        "Azure App Service",
+        "Compute",
+        "App Service plan",
+        ["P1 v3", "P2 v3", "S1"],
+    ),
+    (
+        "microsoft.network/publicipaddresses",
+        0.06,
+        "Virtual Network",
+        "Networking",
+        "Public IP address",
+        ["Standard IPv4 Static Public IP"],
+    ),
+    (
+        "microsoft.operationalinsights/workspaces",
+        0.04,
+        "Azure Monitor",
+        "Management and Governance",
+        "Log Analytics workspace",
+        ["Analytics Logs Data Ingestion", "Data Retention"],
+    ),
+    (
+        "microsoft.network/applicationgateways",
+        0.03,
+        "Application Gateway",
+        "Networking",
+        "Application gateway",
+        ["Standard v2 Fixed Cost", "Standard v2 Capacity Units"],
+    ),
     ("microsoft.keyvault/vaults", 0.05, "Key Vault", "Security", "Key vault", ["Operations"]),
-)  # fmt: skip
-NOISY_LOGGERS = ("streamlit.runtime.caching.cache_data_api",
-                 "streamlit.runtime.scriptrunner_utils.script_run_context")  # fmt: skip
+)
+NOISY_LOGGERS = (
+    "streamlit.runtime.caching.cache_data_api",
+    "streamlit.runtime.scriptrunner_utils.script_run_context",
+)
 TEAMS = ["platform", "digital", "research", "clinical", "data", "finance"]
 ENVS = ["prod", "prod", "dev", "test"]
 REGIONS = [("eastus", "East US"), ("westeurope", "West Europe"), ("northeurope", "North Europe")]
@@ -279,8 +329,12 @@ def report(title: str, timings: list[Timing], target: float) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="cost rows of workspace (b)")
-    parser.add_argument("--resources", type=int, default=DEFAULT_RESOURCES,
-                        help="synthetic resources added to the demo for workspace (b)")  # fmt: skip
+    parser.add_argument(
+        "--resources",
+        type=int,
+        default=DEFAULT_RESOURCES,
+        help="synthetic resources added to the demo for workspace (b)",
+    )
     args = parser.parse_args(argv)
     os.chdir(REPO)
     pages = navigation_pages()

@@ -23,12 +23,36 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
             ("lower_95", "upper_95", "95% band"),
             ("lower_80", "upper_80", "80% band"),
         ):
-            fig.add_trace(go.Scatter(x=points["ds"], y=points[upper], mode="lines", line={"width": 0},
-                                     showlegend=False, hoverinfo="skip"))  # fmt: skip
-            fig.add_trace(go.Scatter(x=points["ds"], y=points[lower], mode="lines", line={"width": 0},
-                                     fill="tonexty", name=name, fillcolor="rgba(15,108,189,0.15)"))  # fmt: skip
-        fig.add_trace(go.Scatter(x=points["ds"], y=points["yhat"], name="Forecast", mode="lines",
-                                 line={"dash": "dash"}))  # fmt: skip
+            fig.add_trace(
+                go.Scatter(
+                    x=points["ds"],
+                    y=points[upper],
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=points["ds"],
+                    y=points[lower],
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    name=name,
+                    fillcolor="rgba(15,108,189,0.15)",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=points["ds"],
+                y=points["yhat"],
+                name="Forecast",
+                mode="lines",
+                line={"dash": "dash"},
+            )
+        )
     fig.update_layout(
         yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
     )
@@ -91,8 +115,11 @@ def budget_burndown(
     future = pl.concat([actual.tail(1).select("ds", "total"), future], how="vertical_relaxed")
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=actual["ds"], y=actual["total"], name="Actual", mode="lines"))
-    fig.add_trace(go.Scatter(x=future["ds"], y=future["total"], name="Forecast", mode="lines",
-                             line={"dash": "dash"}))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=future["ds"], y=future["total"], name="Forecast", mode="lines", line={"dash": "dash"}
+        )
+    )
     fig.add_hline(y=budget, line={"color": "firebrick"}, annotation_text="Budget")
     fig.update_layout(
         yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
@@ -106,12 +133,28 @@ def anomaly_window(
     """Daily cost around an anomaly, the anomalous day marked next to its expected cost."""
     go = _go()
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=daily[x], y=daily[y].cast(pl.Float64), name="Daily cost", mode="lines+markers"))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=daily[x], y=daily[y].cast(pl.Float64), name="Daily cost", mode="lines+markers")
+    )
     spike = daily.filter(pl.col(x) == day)
-    fig.add_trace(go.Scatter(x=spike[x], y=spike[y].cast(pl.Float64), name="Anomaly", mode="markers",
-                             marker={"color": "firebrick", "size": 12, "symbol": "x"}))  # fmt: skip
-    fig.add_trace(go.Scatter(x=[day], y=[expected], name="Expected", mode="markers",
-                             marker={"color": "grey", "size": 10, "symbol": "circle-open"}))  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=spike[x],
+            y=spike[y].cast(pl.Float64),
+            name="Anomaly",
+            mode="markers",
+            marker={"color": "firebrick", "size": 12, "symbol": "x"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[day],
+            y=[expected],
+            name="Expected",
+            mode="markers",
+            marker={"color": "grey", "size": 10, "symbol": "circle-open"},
+        )
+    )
     fig.update_layout(
         yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
     )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -30,17 +30,19 @@ from cloudoptima.analysis.anomalies import Direction, detect_anomalies
 from cloudoptima.analysis.config import resolve_settings, rule_settings, validate_setting
 from cloudoptima.analysis.costs import FilterValue, breakdown, cost_changes, top_movers
 from cloudoptima.analysis.dimensions import last_cost_day
-from cloudoptima.analysis.forecast import ForecastResult
 from cloudoptima.analysis.rates import RateOptimization, rate_optimization
 from cloudoptima.analysis.tags import showback, tag_coverage
 from cloudoptima.errors import CloudOptimaError, WorkspaceError
-from cloudoptima.ingest.detect import Detected
-from cloudoptima.ingest.importer import ImportOptions, ImportResult, expand_inputs, import_one
 from cloudoptima.reference.currencies import check_currency
-from cloudoptima.settings import workspace_path
+from cloudoptima.storage.migrations import SCHEMA_VERSION
 from cloudoptima.storage.reader import ConnectionReader, Reader, SharedReader
 from cloudoptima.storage.state import StateStore, utc_now
 from cloudoptima.storage.store import Store, WriteTx
+
+if TYPE_CHECKING:  # imported where used: the command line starts faster without them
+    from cloudoptima.analysis.forecast import ForecastResult
+    from cloudoptima.ingest.detect import Detected
+    from cloudoptima.ingest.importer import ImportResult
 
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
@@ -66,6 +68,8 @@ class Workspace:
         With ``create``, a new or empty folder becomes a new workspace; a folder that holds
         other files is never turned into one.
         """
+        from cloudoptima.settings import workspace_path  # typed settings load only when needed
+
         ws = cls(workspace_path(path))
         if not ws.store.exists():
             if not create:
@@ -74,7 +78,12 @@ class Workspace:
                     "with `cloudoptima ingest` or `cloudoptima demo`"
                 )
             ws._create()
-        elif ws.store.needs_upgrade():
+        elif (version := ws._schema_version()) > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"the workspace {ws.root} has schema version {version}, newer than this cloudoptima "
+                f"understands ({SCHEMA_VERSION}); upgrade cloudoptima to open it"
+            )
+        elif version < SCHEMA_VERSION:
             ws._upgrade()
         return ws
 
@@ -88,6 +97,10 @@ class Workspace:
             )
         with self.store.write() as tx:
             self._store_findings(tx)
+
+    def _schema_version(self) -> int:
+        """The live generation's schema version, read on the connection queries will use."""
+        return int(self.reader.sql("SELECT coalesce(max(version), 0) FROM schema_info").item())
 
     def _upgrade(self) -> None:
         """Migrate the schema; settings and statuses of version 3 move to the state store."""
@@ -474,6 +487,8 @@ class Workspace:
         bar on stdout while a large file loads. Findings are recomputed before the
         new data is published. ``before_commit`` is a test hook run inside each import.
         """
+        from cloudoptima.ingest.importer import ImportOptions, expand_inputs, import_one
+
         inputs = expand_inputs(Path(p) for p in paths)
         currency = check_currency(currency, what="--currency") if currency else None
         options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)

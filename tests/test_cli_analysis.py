@@ -10,8 +10,12 @@ from cloudoptima import Workspace
 
 
 def cli(ws: Workspace, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cloudoptima", "--workspace", str(ws.root), *args],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "cloudoptima", "--workspace", str(ws.root), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_forecast_json_document(demo_workspace: Workspace) -> None:

@@ -303,8 +303,17 @@ def backtest_frame(
         forecasts = [out.yhat for out in outputs[position : position + len(cuts)]]
         position += len(cuts)
         for model, (m, sm) in score_series(s.values, cuts, forecasts, horizon).items():
-            rows.append({"series": s.name, "BillingCurrency": s.currency, "model": model,
-                         "mape": m, "smape": sm, "folds": len(cuts), "horizon": horizon})  # fmt: skip
+            rows.append(
+                {
+                    "series": s.name,
+                    "BillingCurrency": s.currency,
+                    "model": model,
+                    "mape": m,
+                    "smape": sm,
+                    "folds": len(cuts),
+                    "horizon": horizon,
+                }
+            )
     return pl.DataFrame(rows, schema=SCHEMA)
 
 

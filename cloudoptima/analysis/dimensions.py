@@ -41,9 +41,17 @@ def dimension_sql(dimension: str, tags_column: str = "Tags") -> str:
         return tag_value_sql(tag.group(1), tags_column)
     if dimension not in COST_DIMENSIONS:
         known = ", ".join(
-            ("ServiceName", "SubAccountName", "x_ResourceGroupName", "RegionName", "ResourceType",
-             "ResourceId", "ChargeCategory", "tag:KEY")
-        )  # fmt: skip
+            (
+                "ServiceName",
+                "SubAccountName",
+                "x_ResourceGroupName",
+                "RegionName",
+                "ResourceType",
+                "ResourceId",
+                "ChargeCategory",
+                "tag:KEY",
+            )
+        )
         raise CloudOptimaError(
             f"cannot group costs by '{dimension}'; use a FOCUS column such as {known}"
         )

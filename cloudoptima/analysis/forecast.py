@@ -129,10 +129,16 @@ def forecast(
         else budget_burn(frames["history"], frames["points"], data_end, budget)
     )
     return ForecastResult(
-        points=frames["points"], history=frames["history"], month_end=frames["month_end"],
-        budget=burn, backtest=frames["backtest"], data_end=data_end,
-        stale_days=(date.today() - data_end).days, horizon=meta["horizon"], metric=metric,
-    )  # fmt: skip
+        points=frames["points"],
+        history=frames["history"],
+        month_end=frames["month_end"],
+        budget=burn,
+        backtest=frames["backtest"],
+        data_end=data_end,
+        stale_days=(date.today() - data_end).days,
+        horizon=meta["horizon"],
+        metric=metric,
+    )
 
 
 def backtest(
@@ -196,10 +202,14 @@ def budget_burn(
         else pl.lit(None, dtype=pl.Float64)
     )
     return summary.select(
-        *KEYS, pl.lit(float(budget)).alias("budget"), "actual_to_date", "projected", "overrun_date",
+        *KEYS,
+        pl.lit(float(budget)).alias("budget"),
+        "actual_to_date",
+        "projected",
+        "overrun_date",
         pl.lit(days_left).alias("days_remaining"),
         needed.alias("daily_rate_needed"),
-    )  # fmt: skip
+    )
 
 
 def clear_cache(cache_dir: Path) -> None:
@@ -230,8 +240,11 @@ def _load_series(
     if end is None:
         raise CloudOptimaError("there is no cost data to forecast; import a cost export first")
     limit = None if dimension in SUBSCRIPTION_DIMENSIONS else top
-    params: list[Any] = [_midnight(end - timedelta(days=bt.MAX_HISTORY_DAYS - 1)),
-                         _midnight(end - timedelta(days=TOP_WINDOW_DAYS - 1)), limit]  # fmt: skip
+    params: list[Any] = [
+        _midnight(end - timedelta(days=bt.MAX_HISTORY_DAYS - 1)),
+        _midnight(end - timedelta(days=TOP_WINDOW_DAYS - 1)),
+        limit,
+    ]
     if currency is not None:
         params.append(currency)
     daily = reader.sql(_series_sql(dimension, check_metric(metric), currency is not None), params)
@@ -372,8 +385,17 @@ def _points_frame(
         ds = pl.date_range(
             data_end + timedelta(days=1), data_end + timedelta(days=len(out.yhat)), eager=True
         )
-        parts.append(pl.DataFrame({"series": s.name, "BillingCurrency": s.currency, "ds": ds,
-                                   "yhat": out.yhat, **out.bounds}))  # fmt: skip
+        parts.append(
+            pl.DataFrame(
+                {
+                    "series": s.name,
+                    "BillingCurrency": s.currency,
+                    "ds": ds,
+                    "yhat": out.yhat,
+                    **out.bounds,
+                }
+            )
+        )
     return pl.concat(parts)
 
 
@@ -386,11 +408,19 @@ def _month_end_frame(
     for s, out in zip(series, fitted, strict=True):
         actual = sum(s.values[-done:])  # values end on data_end, zero-filled
         rest = sum(out.yhat[:month_days])
-        rows.append({"series": s.name, "BillingCurrency": s.currency,
-                     "month": data_end.replace(day=1), "actual_to_date": actual,
-                     "forecast_rest": rest, "projected": actual + rest,
-                     "lower_80": actual + out.month_rest[0], "upper_80": actual + out.month_rest[1],
-                     "days_remaining": month_days})  # fmt: skip
+        rows.append(
+            {
+                "series": s.name,
+                "BillingCurrency": s.currency,
+                "month": data_end.replace(day=1),
+                "actual_to_date": actual,
+                "forecast_rest": rest,
+                "projected": actual + rest,
+                "lower_80": actual + out.month_rest[0],
+                "upper_80": actual + out.month_rest[1],
+                "days_remaining": month_days,
+            }
+        )
     return pl.DataFrame(rows)
 
 

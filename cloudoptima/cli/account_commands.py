@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import polars as pl
 
-from cloudoptima.auth import ROLES, UserStore, is_locked
+from cloudoptima.auth.permissions import ROLES
 from cloudoptima.cli.base import format_option, main
 from cloudoptima.cli.output import render
 from cloudoptima.workspace import Workspace
+
+if TYPE_CHECKING:
+    from cloudoptima.auth.users import UserStore
+
+
+def _store() -> UserStore:
+    """The credentials store (loaded on use: other commands start faster without it)."""
+    from cloudoptima.auth.users import UserStore
+
+    return UserStore()
 
 
 @main.group()
@@ -26,7 +37,7 @@ def users() -> None:
 @click.option("--email", default=None)
 def users_add(username: str, org: str, role: str, name: str | None, email: str | None) -> None:
     """Create a user with a random password, shown once."""
-    password = UserStore().add_user(username, org=org, role=role, name=name, email=email)
+    password = _store().add_user(username, org=org, role=role, name=name, email=email)
     click.echo(f"created {username} ({role} of {org}); password, shown once: {password}")
 
 
@@ -42,18 +53,24 @@ def users_list(fmt: str) -> None:
             "organisations": ", ".join(
                 f"{o}:{r}" for o, r in sorted(user.get("organisations", {}).items())
             ),
-            "locked": is_locked(user),
+            "locked": _locked(user),
         }
-        for username, user in sorted(UserStore().users().items())
+        for username, user in sorted(_store().users().items())
     ]
     click.echo(render(pl.DataFrame(rows), fmt) if rows else "(no users yet)")
+
+
+def _locked(user: dict[str, object]) -> bool:
+    from cloudoptima.auth.users import is_locked
+
+    return is_locked(user)
 
 
 @users.command("remove")
 @click.argument("username")
 def users_remove(username: str) -> None:
     """Delete a user (never the last admin of an organisation)."""
-    UserStore().remove_user(username)
+    _store().remove_user(username)
     click.echo(f"removed {username}")
 
 
@@ -63,7 +80,7 @@ def users_remove(username: str) -> None:
 @click.option("--org", default=None, help="Organisation (needed when the user has several).")
 def users_set_role(username: str, role: str, org: str | None) -> None:
     """Give a user a role in an organisation (adds them to it)."""
-    UserStore().set_role(username, role, org=org)
+    _store().set_role(username, role, org=org)
     click.echo(f"{username} is now {role}" + (f" of {org}" if org else ""))
 
 
@@ -71,7 +88,7 @@ def users_set_role(username: str, role: str, org: str | None) -> None:
 @click.argument("username")
 def users_reset_password(username: str) -> None:
     """Set a new random password (shown once) and lift a lockout."""
-    password = UserStore().reset_password(username)
+    password = _store().reset_password(username)
     click.echo(f"new password for {username}, shown once: {password}")
 
 
@@ -88,7 +105,7 @@ def orgs() -> None:
 @click.option("--name", default=None, help="Display name.")
 def orgs_add(org: str, folder: Path, name: str | None) -> None:
     """Register an organisation and the workspace folder that holds its data."""
-    created = UserStore().add_organisation(org, folder, name)
+    created = _store().add_organisation(org, folder, name)
     Workspace.open(created.workspace, create=True)
     click.echo(f"organisation {created.id} uses {created.workspace}")
 
@@ -98,6 +115,6 @@ def orgs_list() -> None:
     """List organisations and their workspaces."""
     rows = [
         {"org": o.id, "name": o.name, "workspace": str(o.workspace)}
-        for o in UserStore().organisations().values()
+        for o in _store().organisations().values()
     ]
     click.echo(render(pl.DataFrame(rows), "table") if rows else "(no organisations yet)")

@@ -5,14 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cloudoptima.cli.base import day, end_option, format_option, main, open_workspace, start_option
 from cloudoptima.cli.output import render
 from cloudoptima.ingest.detect import KIND_CHOICES
-from cloudoptima.ingest.importer import ImportResult
+
+if TYPE_CHECKING:
+    from cloudoptima.ingest.importer import ImportResult
 
 MONEY = ("BilledCost", "EffectiveCost")
 IMPORT_TABLE = (

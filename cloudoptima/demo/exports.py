@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cloudoptima.demo.estate import Estate, new_guid
-from cloudoptima.demo.focus import COLUMN_TYPES, FOCUS_HEADER
+from cloudoptima.demo.focus_rows import COLUMN_TYPES, FOCUS_HEADER
 from cloudoptima.storage.schema import MONEY, QUANTITY
 
 EXPORT_NAME = "focuscost-export"

@@ -31,11 +31,11 @@ from pathlib import Path
 
 from cloudoptima.demo.builder import build_estate
 from cloudoptima.demo.exports import write_cost_exports
-from cloudoptima.demo.focus import focus_rows
-from cloudoptima.demo.inventory import write_inventory
+from cloudoptima.demo.focus_rows import focus_rows
 from cloudoptima.demo.ledger import build_ledger
-from cloudoptima.demo.metrics import generate_metrics, write_metrics
+from cloudoptima.demo.resource_graph import write_inventory
 from cloudoptima.demo.tagging import plant_tag_gaps
+from cloudoptima.demo.telemetry import generate_metrics, write_metrics
 from cloudoptima.demo.truth import ground_truth
 
 __all__ = ["DemoFiles", "generate_demo"]

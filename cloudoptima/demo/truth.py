@@ -10,9 +10,9 @@ from numpy.typing import NDArray
 
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since
-from cloudoptima.demo.findings import VM, Judge, planted_findings
 from cloudoptima.demo.ledger import MICRO, Ledger, context_median
-from cloudoptima.demo.metrics import METRIC_DAYS, MetricSet
+from cloudoptima.demo.planted import VM, Judge, planted_findings
+from cloudoptima.demo.telemetry import METRIC_DAYS, MetricSet
 from cloudoptima.reference import prices
 
 Json = dict[str, Any]

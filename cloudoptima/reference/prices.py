@@ -23,8 +23,15 @@ class VmSize:
     series: str  # the meter subcategory, e.g. "Dsv5 Series"
 
 
-def _family(prefix: str, suffix: str, family: str, series: str, per_vcpu: float,
-            gb_per_vcpu: int, sizes: tuple[int, ...]) -> dict[str, VmSize]:  # fmt: skip
+def _family(
+    prefix: str,
+    suffix: str,
+    family: str,
+    series: str,
+    per_vcpu: float,
+    gb_per_vcpu: int,
+    sizes: tuple[int, ...],
+) -> dict[str, VmSize]:
     return {
         f"Standard_{prefix}{n}{suffix}": VmSize(
             n, n * gb_per_vcpu, round(n * per_vcpu, 4), family, series
@@ -47,18 +54,36 @@ VM_SIZES: Final[dict[str, VmSize]] = {
 
 # Relative price of the same SKU by region (East US = 1.0); unknown regions count as 1.0.
 REGION_PRICE_FACTOR: Final[dict[str, float]] = {
-    "eastus": 1.0, "eastus2": 1.0, "westus2": 1.0, "centralus": 1.05, "westus": 1.1,
-    "northeurope": 1.06, "westeurope": 1.12, "uksouth": 1.14, "francecentral": 1.15,
-    "germanywestcentral": 1.15, "swedencentral": 1.06, "switzerlandnorth": 1.3,
-    "canadacentral": 1.09, "australiaeast": 1.27, "japaneast": 1.28, "southeastasia": 1.2,
-    "centralindia": 1.06, "brazilsouth": 1.56,
-}  # fmt: skip
+    "eastus": 1.0,
+    "eastus2": 1.0,
+    "westus2": 1.0,
+    "centralus": 1.05,
+    "westus": 1.1,
+    "northeurope": 1.06,
+    "westeurope": 1.12,
+    "uksouth": 1.14,
+    "francecentral": 1.15,
+    "germanywestcentral": 1.15,
+    "swedencentral": 1.06,
+    "switzerlandnorth": 1.3,
+    "canadacentral": 1.09,
+    "australiaeast": 1.27,
+    "japaneast": 1.28,
+    "southeastasia": 1.2,
+    "centralindia": 1.06,
+    "brazilsouth": 1.56,
+}
 
 # One-year reservation discount off the list price, by VM family (Azure pricing
 # calculator, Linux, typical); 3-year discounts are about twice as deep.
 RESERVATION_DISCOUNT_1Y: Final[dict[str, float]] = {
-    "Bs": 0.30, "Dsv5": 0.36, "Dasv5": 0.36, "Esv5": 0.37, "Fsv2": 0.38, "NCadsA100v4": 0.35,
-}  # fmt: skip
+    "Bs": 0.30,
+    "Dsv5": 0.36,
+    "Dasv5": 0.36,
+    "Esv5": 0.37,
+    "Fsv2": 0.38,
+    "NCadsA100v4": 0.35,
+}
 DEFAULT_RESERVATION_DISCOUNT_1Y: Final = 0.30
 
 

@@ -23,7 +23,7 @@ import duckdb
 
 from cloudoptima.errors import WorkspaceError
 from cloudoptima.storage.locks import locked
-from cloudoptima.storage.migrations import SCHEMA_VERSION, migrate, schema_version
+from cloudoptima.storage.migrations import migrate
 
 _GENERATION = re.compile(r"^db-(\d{6})\.duckdb$")
 # Old generations stay on disk a little while for readers that just read CURRENT.
@@ -106,14 +106,6 @@ class Store:
             f"the workspace {self.root} is damaged: its live database {missing} is missing"
         )
 
-    def needs_upgrade(self) -> bool:
-        """True when the live generation's schema is older than this code's."""
-        con, _ = self.connect_reader()
-        try:
-            return schema_version(con) < SCHEMA_VERSION
-        finally:
-            con.close()
-
     def exists(self) -> bool:
         """True when ``root`` holds a workspace (its ``CURRENT`` pointer)."""
         return self._pointer.is_file()
@@ -175,7 +167,9 @@ class Store:
 
 
 def _fsync(path: Path) -> None:
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    if path.is_dir() and not hasattr(os, "O_DIRECTORY"):
+        return  # Windows cannot open a folder to flush it; its renames are durable already
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
     fd = os.open(path, flags)
     try:
         os.fsync(fd)

@@ -27,18 +27,40 @@ class Estate:
         self.metric_rows: list[list[Any]] = []
         self.cost_rows: list[list[Any]] = []
 
-    def add(self, arm_type: str, name: str, *, rg: str = "rg-app", sku: dict[str, Any] | None = None,
-            tags: dict[str, str] | None = None, kind: str | None = None, managed_by: str | None = None,
-            location: str = "eastus", **properties: Any) -> str:  # fmt: skip
+    def add(
+        self,
+        arm_type: str,
+        name: str,
+        *,
+        rg: str = "rg-app",
+        sku: dict[str, Any] | None = None,
+        tags: dict[str, str] | None = None,
+        kind: str | None = None,
+        managed_by: str | None = None,
+        location: str = "eastus",
+        **properties: Any,
+    ) -> str:
         """Add an inventory resource; return its lower-cased id."""
         provider, _, kind_path = arm_type.partition("/")
         rid = f"/subscriptions/{SUB}/resourceGroups/{rg}/providers/{provider}/{kind_path}/{name}"
-        self.resources.append({
-            "id": rid, "name": name.rsplit("/", 1)[-1], "type": arm_type.lower(), "location": location,
-            "resourceGroup": rg, "subscriptionId": SUB, "tenantId": "t", "kind": kind, "sku": sku or {},
-            "tags": tags if tags is not None else {"env": "prod", "team": "a", "costcenter": "1"},
-            "managedBy": managed_by, "properties": properties,
-        })  # fmt: skip
+        self.resources.append(
+            {
+                "id": rid,
+                "name": name.rsplit("/", 1)[-1],
+                "type": arm_type.lower(),
+                "location": location,
+                "resourceGroup": rg,
+                "subscriptionId": SUB,
+                "tenantId": "t",
+                "kind": kind,
+                "sku": sku or {},
+                "tags": tags
+                if tags is not None
+                else {"env": "prod", "team": "a", "costcenter": "1"},
+                "managedBy": managed_by,
+                "properties": properties,
+            }
+        )
         return rid.lower()
 
     def vm(
@@ -46,8 +68,13 @@ class Estate:
     ) -> str:
         """A VM in the ARG shape with its size and power state."""
         state = {"code": f"PowerState/{power}"}
-        return self.add("Microsoft.Compute/virtualMachines", name, hardwareProfile={"vmSize": size},
-                        extended={"instanceView": {"powerState": state}}, **kw)  # fmt: skip
+        return self.add(
+            "Microsoft.Compute/virtualMachines",
+            name,
+            hardwareProfile={"vmSize": size},
+            extended={"instanceView": {"powerState": state}},
+            **kw,
+        )
 
     def metric(
         self, rid: str, metric: str, value: float | list[float], *, hours: int = 7 * 24
@@ -61,15 +88,33 @@ class Estate:
                 [rid.upper(), metric, ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "PT1H", v, 1, v, v, v]
             )
 
-    def cost(self, rid: str, per_day: float, *, days: int = 30, hours: float | None = None,
-             unit: str = "Hours", pricing: str = "Standard", last_day: date | None = None) -> None:  # fmt: skip
+    def cost(
+        self,
+        rid: str,
+        per_day: float,
+        *,
+        days: int = 30,
+        hours: float | None = None,
+        unit: str = "Hours",
+        pricing: str = "Standard",
+        last_day: date | None = None,
+    ) -> None:
         """Daily cost rows for ``days`` days ending ``last_day`` (default: the estate end)."""
         last = last_day or self.end
         for offset in range(days):
             day = last - timedelta(days=offset)
             quantity = hours if hours is not None else 24.0
-            self.cost_rows.append([rid, day.isoformat(), (day + timedelta(days=1)).isoformat(), per_day,
-                                   quantity, unit, pricing])  # fmt: skip
+            self.cost_rows.append(
+                [
+                    rid,
+                    day.isoformat(),
+                    (day + timedelta(days=1)).isoformat(),
+                    per_day,
+                    quantity,
+                    unit,
+                    pricing,
+                ]
+            )
 
     def workspace(self) -> Workspace:
         """Write the three files and ingest them into a new workspace."""
@@ -83,8 +128,12 @@ class Estate:
 
     def _inventory(self) -> Path:
         path = self.folder / "inventory.json"
-        page = {"count": len(self.resources), "data": self.resources, "skip_token": None,
-                "total_records": len(self.resources)}  # fmt: skip
+        page = {
+            "count": len(self.resources),
+            "data": self.resources,
+            "skip_token": None,
+            "total_records": len(self.resources),
+        }
         path.write_text(json.dumps(page))
         return path
 
@@ -92,8 +141,19 @@ class Estate:
         path = self.folder / "metrics.csv"
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["ResourceId", "MetricName", "TimeGenerated", "TimeGrain", "Total", "Count",
-                             "Maximum", "Minimum", "Average"])  # fmt: skip
+            writer.writerow(
+                [
+                    "ResourceId",
+                    "MetricName",
+                    "TimeGenerated",
+                    "TimeGrain",
+                    "Total",
+                    "Count",
+                    "Maximum",
+                    "Minimum",
+                    "Average",
+                ]
+            )
             writer.writerows(
                 self.metric_rows
                 or [["/X", "Percentage CPU", "2026-11-24T00:00:00Z", "PT1H", 1, 1, 1, 1, 1]]
@@ -102,14 +162,39 @@ class Estate:
 
     def _costs(self) -> Path:
         path = self.folder / "costs.csv"
-        header = ["ResourceId", "ChargePeriodStart", "ChargePeriodEnd", "BilledCost", "ConsumedQuantity",
-                  "ConsumedUnit", "PricingCategory", "EffectiveCost", "BillingCurrency", "BillingPeriodStart",
-                  "ChargeCategory", "SubAccountId"]  # fmt: skip
+        header = [
+            "ResourceId",
+            "ChargePeriodStart",
+            "ChargePeriodEnd",
+            "BilledCost",
+            "ConsumedQuantity",
+            "ConsumedUnit",
+            "PricingCategory",
+            "EffectiveCost",
+            "BillingCurrency",
+            "BillingPeriodStart",
+            "ChargeCategory",
+            "SubAccountId",
+        ]
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
             for rid, start, end, cost, qty, unit, pricing in self.cost_rows:
                 month = start[:7] + "-01"
-                writer.writerow([rid, start, end, cost, qty, unit, pricing, cost, "USD", month, "Usage",
-                                 f"/subscriptions/{SUB}"])  # fmt: skip
+                writer.writerow(
+                    [
+                        rid,
+                        start,
+                        end,
+                        cost,
+                        qty,
+                        unit,
+                        pricing,
+                        cost,
+                        "USD",
+                        month,
+                        "Usage",
+                        f"/subscriptions/{SUB}",
+                    ]
+                )
         return path

@@ -235,8 +235,13 @@ def test_top_movers_rank_per_currency_with_contributing_resources(estate: Worksp
     movers = top_movers(estate, as_of=date(2026, 10, 31), mode="month", resources=2)
     vm1, st1, vm9, vm_a = (
         f"{sub}/resourcegroups/{rg}/providers/microsoft.compute/virtualmachines/{name}"
-        for sub, rg, name in [(SUB1, "rg-app", "vm1"), (SUB1, "rg-app", "st1"), (SUB2, "rg-app", "vm9"), (SUB3, "rg-b", "vma")]
-    )  # fmt: skip
+        for sub, rg, name in [
+            (SUB1, "rg-app", "vm1"),
+            (SUB1, "rg-app", "st1"),
+            (SUB2, "rg-app", "vm9"),
+            (SUB3, "rg-b", "vma"),
+        ]
+    )
     expected = pl.DataFrame(
         {
             "ranking": ["absolute", "absolute", "absolute", "relative", "relative"],
@@ -278,15 +283,26 @@ def test_top_movers_limit_and_no_increase(estate: Workspace) -> None:
 
 def test_empty_workspace_gives_empty_frames(workspace: Workspace) -> None:
     assert breakdown(workspace, "ServiceName").columns == [
-        "ServiceName", "BillingCurrency", "BilledCost", "EffectiveCost"
-    ]  # fmt: skip
+        "ServiceName",
+        "BillingCurrency",
+        "BilledCost",
+        "EffectiveCost",
+    ]
     assert breakdown(workspace).is_empty()
     assert cost_changes(workspace).is_empty()
     assert top_movers(workspace).is_empty()
 
 
-DIMENSIONS = ["ServiceName", "SubAccountName", "x_ResourceGroupName", "ResourceId", "RegionName",
-              "ChargeCategory", "tag:env", "tag:Team"]  # fmt: skip
+DIMENSIONS = [
+    "ServiceName",
+    "SubAccountName",
+    "x_ResourceGroupName",
+    "ResourceId",
+    "RegionName",
+    "ChargeCategory",
+    "tag:env",
+    "tag:Team",
+]
 decimals = st.decimals(min_value=-50, max_value=500, places=4, allow_nan=False)
 
 

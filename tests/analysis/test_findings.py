@@ -17,9 +17,30 @@ from helpers import copy_workspace
 from cloudoptima import CloudOptimaError, Workspace
 from cloudoptima.analysis.findings import finding_id, run_rules
 
-SHARED = ("finding_id", "rule", "resource_id", "resource_name", "subscription_id", "resource_group", "title",
-          "description", "category", "impact", "effort", "risk", "confidence", "monthly_savings", "annual_savings",
-          "BillingCurrency", "cost_basis", "remediation", "evidence", "first_seen", "last_seen", "status")  # fmt: skip
+SHARED = (
+    "finding_id",
+    "rule",
+    "resource_id",
+    "resource_name",
+    "subscription_id",
+    "resource_group",
+    "title",
+    "description",
+    "category",
+    "impact",
+    "effort",
+    "risk",
+    "confidence",
+    "monthly_savings",
+    "annual_savings",
+    "BillingCurrency",
+    "cost_basis",
+    "remediation",
+    "evidence",
+    "first_seen",
+    "last_seen",
+    "status",
+)
 
 
 def test_demo_precision_recall_and_savings(
@@ -117,8 +138,12 @@ def test_cli_findings_json_and_set_status(demo_workspace: Workspace, tmp_path: P
     ws = copy_workspace(demo_workspace, tmp_path / "ws")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cloudoptima", "--workspace", str(ws.root), *args],
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "cloudoptima", "--workspace", str(ws.root), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     out = cli("findings", "--rule", "unattached_disk", "--format", "json")
     rows = json.loads(out.stdout)

@@ -161,12 +161,16 @@ def test_month_end_is_actual_to_date_plus_the_forecast_of_the_remaining_days(
     assert (month["days_remaining"] == 6).all()  # November 25..30
     rest = (
         by_subscription.points.filter(pl.col("ds") <= date(2026, 11, 30))
-        .group_by("series").agg(pl.col("yhat").sum()).sort("series")
-    )  # fmt: skip
+        .group_by("series")
+        .agg(pl.col("yhat").sum())
+        .sort("series")
+    )
     mtd = (
         by_subscription.history.filter(pl.col("ds") >= end.replace(day=1))
-        .group_by("series").agg(pl.col("y").sum()).sort("series")
-    )  # fmt: skip
+        .group_by("series")
+        .agg(pl.col("y").sum())
+        .sort("series")
+    )
     assert month["forecast_rest"].to_list() == pytest.approx(rest["yhat"].to_list())
     assert month["actual_to_date"].to_list() == pytest.approx(mtd["y"].to_list())
     assert (
@@ -223,10 +227,12 @@ def test_per_subscription_forecast_of_the_demo(by_subscription: ForecastResult) 
 
 
 def test_currencies_are_separate_series(workspace: Workspace, tmp_path: Path) -> None:
-    workspace.ingest([
-        write_focus(tmp_path / "usd.csv", steady_rows(100.0)),
-        write_focus(tmp_path / "eur.csv", steady_rows(40.0, sub=SUB_B, currency="EUR")),
-    ])  # fmt: skip
+    workspace.ingest(
+        [
+            write_focus(tmp_path / "usd.csv", steady_rows(100.0)),
+            write_focus(tmp_path / "eur.csv", steady_rows(40.0, sub=SUB_B, currency="EUR")),
+        ]
+    )
     result = forecast(workspace, budget=1000)
     assert result.points.select("series", "BillingCurrency").unique().sort(
         "BillingCurrency"
@@ -247,8 +253,11 @@ def test_currencies_are_separate_series(workspace: Workspace, tmp_path: Path) ->
 def test_top_values_by_recent_cost_and_the_rest_as_other(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    rows = [*steady_rows(30.0, service="Storage"), *steady_rows(20.0, service="Key Vault"),
-            *steady_rows(10.0, service="Bandwidth")]  # fmt: skip
+    rows = [
+        *steady_rows(30.0, service="Storage"),
+        *steady_rows(20.0, service="Key Vault"),
+        *steady_rows(10.0, service="Bandwidth"),
+    ]
     workspace.ingest([write_focus(tmp_path / "services.csv", rows)])
     result = forecast(workspace, by="ServiceName", top=2)
     assert sorted(result.points["series"].unique()) == ["(other)", "Key Vault", "Storage"]

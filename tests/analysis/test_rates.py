@@ -89,25 +89,58 @@ ESTATE = [
     # September, USD: reservation ri-a covers vm1 and is 75 % used
     row("2026-09-01", "0 30 50 45", pricing="Committed", commitment=RI_A, status="Used"),
     row("2026-09-02", "0 30 50 45", pricing="Committed", commitment=RI_A, status="Used"),
-    row("2026-09-02", "0 20 20 20", RESERVATION, pricing="Committed", commitment=RI_A,
-        status="Unused", resource="ri-a"),
-    row("2026-09-01", "80 0 80 80", RESERVATION, pricing="Committed", commitment=RI_A,
-        category="Purchase", resource="ri-a"),
+    row(
+        "2026-09-02",
+        "0 20 20 20",
+        RESERVATION,
+        pricing="Committed",
+        commitment=RI_A,
+        status="Unused",
+        resource="ri-a",
+    ),
+    row(
+        "2026-09-01",
+        "80 0 80 80",
+        RESERVATION,
+        pricing="Committed",
+        commitment=RI_A,
+        category="Purchase",
+        resource="ri-a",
+    ),
     row("2026-09-01", "90 90 100 90", resource="vm2"),
     row("2026-09-01", "10 10 12 10", DISK, resource="disk1"),
     row("2026-09-01", "40 40 50 40", SQL, resource="db1"),
     row("2026-09-01", "5 5 20 5", pricing="Dynamic", resource="spot1"),
     # October, USD: savings plan sp-b, 60 % used, covers all VM usage
-    row("2026-10-01", "0 60 100 90", pricing="Committed", commitment=SP_B, status="Used",
-        resource="vm2"),
-    row("2026-10-01", "0 40 40 40", pricing="Committed", commitment=SP_B, status="Unused",
-        resource="sp-b"),
+    row(
+        "2026-10-01",
+        "0 60 100 90",
+        pricing="Committed",
+        commitment=SP_B,
+        status="Used",
+        resource="vm2",
+    ),
+    row(
+        "2026-10-01",
+        "0 40 40 40",
+        pricing="Committed",
+        commitment=SP_B,
+        status="Unused",
+        resource="sp-b",
+    ),
     # September, EUR: never added to USD; a Marketplace row whose list price is 0
     row("2026-09-01", "100 100 120 100", currency="EUR", resource="vm3"),
-    row("2026-09-02", "0 50 120 100", pricing="Committed", commitment=RI_C, status="Used",
-        currency="EUR", resource="vm3"),
+    row(
+        "2026-09-02",
+        "0 50 120 100",
+        pricing="Committed",
+        commitment=RI_C,
+        status="Used",
+        currency="EUR",
+        resource="vm3",
+    ),
     row("2026-09-01", "10 10 0 10", SQL, currency="EUR", resource="db2"),
-]  # fmt: skip
+]
 
 
 def ingest(workspace: Workspace, path: Path, rows: list[dict[str, str]]) -> Workspace:

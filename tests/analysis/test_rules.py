@@ -26,18 +26,34 @@ def matches(ws: Workspace, rule: str) -> pl.DataFrame:
 
 
 def expect(rows: list[tuple[str, float, str | None]]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema={"resource_name": pl.Utf8, "monthly_savings": pl.Float64, "target": pl.Utf8},
-                        orient="row")  # fmt: skip
+    return pl.DataFrame(
+        rows,
+        schema={"resource_name": pl.Utf8, "monthly_savings": pl.Float64, "target": pl.Utf8},
+        orient="row",
+    )
 
 
 def test_catalogue_has_every_contract_rule() -> None:
     load_builtin_rules()
     assert set(RULES) == {
-        "idle_vm", "rightsize_vm", "stopped_vm_not_deallocated", "long_deallocated_vm", "unattached_disk",
-        "underused_premium_disk", "old_snapshot", "orphaned_public_ip", "orphaned_nic", "idle_load_balancer",
-        "idle_app_gateway", "empty_app_service_plan", "underused_app_service_plan", "storage_tiering",
-        "idle_sql_database", "untagged_cost", "reservation_candidate",
-    }  # fmt: skip
+        "idle_vm",
+        "rightsize_vm",
+        "stopped_vm_not_deallocated",
+        "long_deallocated_vm",
+        "unattached_disk",
+        "underused_premium_disk",
+        "old_snapshot",
+        "orphaned_public_ip",
+        "orphaned_nic",
+        "idle_load_balancer",
+        "idle_app_gateway",
+        "empty_app_service_plan",
+        "underused_app_service_plan",
+        "storage_tiering",
+        "idle_sql_database",
+        "untagged_cost",
+        "reservation_candidate",
+    }
 
 
 def test_idle_vm_thresholds(tmp_path: Path) -> None:
@@ -103,7 +119,9 @@ def test_stopped_and_long_deallocated_vms(tmp_path: Path) -> None:
         matches(ws, "stopped_vm_not_deallocated"), expect([("stopped", 150.0, None)])
     )
     assert_frame_equal(matches(ws, "long_deallocated_vm"), expect([("old", 30.0, None)]))
-    evidence = json.loads(run_rules(ws.reader, ws.settings(), ["long_deallocated_vm"]).item(0, "evidence"))
+    evidence = json.loads(
+        run_rules(ws.reader, ws.settings(), ["long_deallocated_vm"]).item(0, "evidence")
+    )
     assert evidence["days_without_compute_cost"] == 30
 
 
@@ -111,11 +129,19 @@ def test_unattached_disks_skip_site_recovery_replicas(tmp_path: Path) -> None:
     e = Estate(tmp_path)
     disk = "Microsoft.Compute/disks"
     for name, state, tags in (
-        ("loose", "Unattached", None), ("attached", "Attached", None), ("replica", "Unattached", {"ASR-ReplicaDisk": "x"}),
+        ("loose", "Unattached", None),
+        ("attached", "Attached", None),
+        ("replica", "Unattached", {"ASR-ReplicaDisk": "x"}),
         ("sas", "ActiveSAS", None),
-    ):  # fmt: skip
-        rid = e.add(disk, name, diskState=state, tags=tags, sku={"name": "Standard_LRS"},
-                    managed_by=None if state != "Attached" else "/subscriptions/x/vm")  # fmt: skip
+    ):
+        rid = e.add(
+            disk,
+            name,
+            diskState=state,
+            tags=tags,
+            sku={"name": "Standard_LRS"},
+            managed_by=None if state != "Attached" else "/subscriptions/x/vm",
+        )
         e.cost(rid, 2.0)
     e.add(disk, "ms-asr-seed", diskState="Unattached")
     assert_frame_equal(matches(e.workspace(), "unattached_disk"), expect([("loose", 60.0, None)]))
@@ -130,8 +156,16 @@ def test_underused_premium_disk_at_five_percent(tmp_path: Path) -> None:
         ("iops-at-limit", 250.0, 1.0),
         ("busy", 2000.0, 50.0),
     ):
-        rid = e.add(disk, name, sku={"name": "Premium_LRS"}, managed_by="/subscriptions/x/vm", diskSizeGB=1024,
-                    diskIOPSReadWrite=5000, diskMBpsReadWrite=200, diskState="Attached")  # fmt: skip
+        rid = e.add(
+            disk,
+            name,
+            sku={"name": "Premium_LRS"},
+            managed_by="/subscriptions/x/vm",
+            diskSizeGB=1024,
+            diskIOPSReadWrite=5000,
+            diskMBpsReadWrite=200,
+            diskState="Attached",
+        )
         e.metric(rid, "Composite Disk Read Operations/sec", iops / 2)
         e.metric(rid, "Composite Disk Write Operations/sec", iops / 2)
         e.metric(rid, "Composite Disk Read Bytes/sec", mbps * 1024 * 1024 / 2)
@@ -266,8 +300,11 @@ def test_untagged_cost_needs_cost_and_a_missing_required_tag(tmp_path: Path) -> 
 
 def test_reservation_candidate_needs_every_hour_on_demand(tmp_path: Path) -> None:
     e = Estate(tmp_path)
-    for name, hours, pricing in (("steady", 24.0, "Standard"), ("office-hours", 12.0, "Standard"),
-                                 ("reserved", 24.0, "Committed")):  # fmt: skip
+    for name, hours, pricing in (
+        ("steady", 24.0, "Standard"),
+        ("office-hours", 12.0, "Standard"),
+        ("reserved", 24.0, "Committed"),
+    ):
         vm = e.vm(name, size="Standard_E4s_v5")
         e.metric(vm, "Percentage CPU", 60.0)
         e.metric(vm, "Available Memory Percentage", 20.0)

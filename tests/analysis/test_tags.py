@@ -79,11 +79,14 @@ ROWS = [
     cost_row("7", "vm4", sub=SUB2, BillingCurrency="EUR"),
 ]
 CONTAINERS = [
-    container(f"{SUB1}/resourceGroups/RG-Web", "Microsoft.Resources/subscriptions/resourceGroups",
-              {"Team": "web", "CostCenter": "cc1"}),
+    container(
+        f"{SUB1}/resourceGroups/RG-Web",
+        "Microsoft.Resources/subscriptions/resourceGroups",
+        {"Team": "web", "CostCenter": "cc1"},
+    ),
     container(SUB1, SUBSCRIPTION_TYPE, {"team": "platform", "env": "prod"}),
     container(f"{SUB2}/resourceGroups/other", GROUP_TYPE, {"team": "nobody"}),
-]  # fmt: skip
+]
 
 
 def make_workspace(root: Path, rows: list[Any], containers: list[dict[str, Any]]) -> Workspace:
@@ -111,20 +114,26 @@ def frame(data: dict[str, list[Any]], money: tuple[str, ...]) -> pl.DataFrame:
 def test_own_tags_only_without_inheritance(tagged: Workspace) -> None:
     # Equal costs sort by the group's value.
     expected = frame(
-        {"tag:team": ["(untagged)", "(untagged)", "own"], "BillingCurrency": ["EUR", "USD", "USD"],
-         "EffectiveCost": [7, 10, 10]},
+        {
+            "tag:team": ["(untagged)", "(untagged)", "own"],
+            "BillingCurrency": ["EUR", "USD", "USD"],
+            "EffectiveCost": [7, 10, 10],
+        },
         ("EffectiveCost",),
-    )  # fmt: skip
+    )
     assert_frame_equal(breakdown(tagged, "tag:team", metric="EffectiveCost"), expected)
 
 
 def test_inheritance_takes_group_then_subscription_tags(tagged: Workspace) -> None:
     expected = frame(
-        {"tag:team": ["(untagged)", "own", "web", "platform"],
-         "BillingCurrency": ["EUR", "USD", "USD", "USD"],
-         "BilledCost": [7, 10, 7, 3], "EffectiveCost": [7, 10, 7, 3]},
+        {
+            "tag:team": ["(untagged)", "own", "web", "platform"],
+            "BillingCurrency": ["EUR", "USD", "USD", "USD"],
+            "BilledCost": [7, 10, 7, 3],
+            "EffectiveCost": [7, 10, 7, 3],
+        },
         ("BilledCost", "EffectiveCost"),
-    )  # fmt: skip
+    )
     assert_frame_equal(breakdown(tagged, "tag:team", inherit_tags=True), expected)
 
 
@@ -138,8 +147,11 @@ def test_inherited_keys_match_whatever_their_case(tagged: Workspace) -> None:
 
 
 def test_without_container_rows_inheritance_changes_nothing(tmp_path: Path) -> None:
-    vm = container(f"{SUB1}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm2",
-                   "microsoft.compute/virtualmachines", {"team": "vm"})  # fmt: skip
+    vm = container(
+        f"{SUB1}/resourceGroups/rg-web/providers/Microsoft.Compute/virtualMachines/vm2",
+        "microsoft.compute/virtualmachines",
+        {"team": "vm"},
+    )
     ws = make_workspace(tmp_path, ROWS, [vm])
     by = ["tag:team", "tag:CostCenter", "x_ResourceGroupName"]
     assert_frame_equal(breakdown(ws, by, inherit_tags=True), breakdown(ws, by))
@@ -149,11 +161,14 @@ def test_without_container_rows_inheritance_changes_nothing(tmp_path: Path) -> N
 def coverage(eur_untagged: list[int], usd_untagged: list[int]) -> pl.DataFrame:
     shares = [u / 7 for u in eur_untagged] + [u / 20 for u in usd_untagged]
     return frame(
-        {"BillingCurrency": ["EUR"] * 3 + ["USD"] * 3,
-         "tag": ["team", "CostCenter", "(all required)"] * 2,
-         "cost": [7] * 3 + [20] * 3, "untagged_cost": eur_untagged + usd_untagged},
+        {
+            "BillingCurrency": ["EUR"] * 3 + ["USD"] * 3,
+            "tag": ["team", "CostCenter", "(all required)"] * 2,
+            "cost": [7] * 3 + [20] * 3,
+            "untagged_cost": eur_untagged + usd_untagged,
+        },
         ("cost", "untagged_cost"),
-    ).with_columns(untagged_share=pl.Series(shares))  # fmt: skip
+    ).with_columns(untagged_share=pl.Series(shares))
 
 
 def test_tag_coverage_per_key_and_for_all_required(tagged: Workspace) -> None:
@@ -165,11 +180,14 @@ def test_tag_coverage_per_key_and_for_all_required(tagged: Workspace) -> None:
 
 def test_showback_allocates_by_tag_value_with_an_unallocated_row(tagged: Workspace) -> None:
     expected = frame(
-        {"tag:team": ["(unallocated)", "own", "web", "platform"],
-         "BillingCurrency": ["EUR", "USD", "USD", "USD"], "cost": [7, 10, 7, 3],
-         "share": [1.0, 0.5, 0.35, 0.15]},
+        {
+            "tag:team": ["(unallocated)", "own", "web", "platform"],
+            "BillingCurrency": ["EUR", "USD", "USD", "USD"],
+            "cost": [7, 10, 7, 3],
+            "share": [1.0, 0.5, 0.35, 0.15],
+        },
         ("cost",),
-    )  # fmt: skip
+    )
     table = showback(tagged, "team", inherit_tags=True)
     assert_frame_equal(table, expected)
     assert table.write_csv().splitlines()[1] == "(unallocated),EUR,7.0000000000,1.0"

@@ -10,8 +10,18 @@ from streamlit.testing.v1 import AppTest
 from cloudoptima import Workspace
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
-PAGES = ("overview", "costs", "recommendations", "resources", "anomalies", "forecast", "ask", "reports", "data",
-         "settings")  # fmt: skip
+PAGES = (
+    "overview",
+    "costs",
+    "recommendations",
+    "resources",
+    "anomalies",
+    "forecast",
+    "ask",
+    "reports",
+    "data",
+    "settings",
+)
 ADMIN_PAGES = ("data", "settings")
 
 

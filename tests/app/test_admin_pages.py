@@ -37,7 +37,11 @@ def private(
 
 def texts(at: AppTest) -> str:
     """Everything written on the page as text, tables included."""
-    parts = [e.value for kind in ("markdown", "caption", "code", "success", "info", "error") for e in at.get(kind)]  # fmt: skip
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "code", "success", "info", "error")
+        for e in at.get(kind)
+    ]
     parts += [d.value.to_csv() for d in at.dataframe]
     return "\n".join(str(p) for p in parts)
 

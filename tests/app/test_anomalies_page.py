@@ -24,8 +24,16 @@ def test_lists_the_data_factory_spike_with_its_contributor(
     at = anomalies_page
     listed = at.dataframe[0].value
     assert len(listed) == world.contoso.anomalies().height
-    assert list(listed.columns) == ["date", "dimension", "value", "expected", "actual", "delta",
-                                    "delta_pct", "score"]  # fmt: skip
+    assert list(listed.columns) == [
+        "date",
+        "dimension",
+        "value",
+        "expected",
+        "actual",
+        "delta",
+        "delta_pct",
+        "score",
+    ]
     spike = listed[(listed["value"] == "Azure Data Factory")].iloc[0]
     assert spike["date"].date() == date(2026, 10, 17)
     assert spike["dimension"] == "ServiceName"

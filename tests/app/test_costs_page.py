@@ -54,8 +54,9 @@ def test_grain_and_group_by_change_the_table(costs_page: AppTest, world: World) 
     at.selectbox(key="costs_by2").select("tag:env").run()
     frame = table(at)
     assert list(frame.columns) == ["period", "SubAccountName", "tag:env", "EffectiveCost"]
-    expected = world.contoso.costs(["SubAccountName", "tag:env"], start=START, end=END,
-                                   metric="EffectiveCost", grain="week")  # fmt: skip
+    expected = world.contoso.costs(
+        ["SubAccountName", "tag:env"], start=START, end=END, metric="EffectiveCost", grain="week"
+    )
     assert len(frame) == expected.height
     assert set(frame["tag:env"]) >= {"prod", "(untagged)"}
     assert total(at) == money(expected["EffectiveCost"].sum(), "USD")
@@ -65,15 +66,20 @@ def test_filters_and_billed_toggle_narrow_the_total(costs_page: AppTest, world: 
     at = costs_page
     everything = total(at)
     at.multiselect(key="costs_filter_ServiceName").select("Virtual Machines").run()
-    vms = world.contoso.costs(start=START, end=END, metric="EffectiveCost",
-                              filters={"ServiceName": ["Virtual Machines"]})  # fmt: skip
+    vms = world.contoso.costs(
+        start=START, end=END, metric="EffectiveCost", filters={"ServiceName": ["Virtual Machines"]}
+    )
     assert total(at) == money(vms["EffectiveCost"].sum(), "USD") != everything
     assert set(table(at)["ServiceName"]) == {"Virtual Machines"}
     at.selectbox(key="costs_tag_key").select("env").run()
     at.multiselect(key="costs_tag_values").select("prod").run()
     at.toggle(key="costs_billed").set_value(True).run()
-    prod = world.contoso.costs(start=START, end=END, metric="BilledCost",
-                               filters={"ServiceName": ["Virtual Machines"], "tag:env": ["prod"]})  # fmt: skip
+    prod = world.contoso.costs(
+        start=START,
+        end=END,
+        metric="BilledCost",
+        filters={"ServiceName": ["Virtual Machines"], "tag:env": ["prod"]},
+    )
     assert total(at) == money(prod["BilledCost"].sum(), "USD")
     assert "BilledCost" in table(at).columns
 

@@ -34,8 +34,13 @@ def test_overview_figures_match_the_library(
     assert shown["Open potential savings"] == f"USD {open_savings:,.2f} /mo"
     assert shown["Resources"] == "297"
     subheaders = [s.value for s in at.subheader]
-    assert subheaders == ["Daily cost and forecast", "Top services", "Subscriptions", "Top 5 recommendations",
-                          "Data freshness"]  # fmt: skip
+    assert subheaders == [
+        "Daily cost and forecast",
+        "Top services",
+        "Subscriptions",
+        "Top 5 recommendations",
+        "Data freshness",
+    ]
     top = at.dataframe[0].value
     assert len(top) == 5
     assert top["monthly_savings"].tolist() == sorted(top["monthly_savings"].tolist(), reverse=True)

@@ -18,15 +18,18 @@ def resources_page(app_as: Callable[..., AppTest]) -> AppTest:
     return at
 
 
-def test_inventory_lists_every_resource_with_cost_and_findings(resources_page: AppTest, world: World) -> None:  # fmt: skip
+def test_inventory_lists_every_resource_with_cost_and_findings(
+    resources_page: AppTest, world: World
+) -> None:
     at = resources_page
     assert at.caption[0].value.startswith("297 of 297 resources")
     assert "2026-10-26 to 2026-11-24 in USD" in at.caption[0].value
     table = at.dataframe[0].value
     assert len(table) == 297
     assert {"name", "type", "cost_30d", "open_findings", "tags"} <= set(table.columns)
-    costs = world.contoso.costs("ResourceId", start=date(2026, 10, 26), end=date(2026, 11, 24),
-                                metric="EffectiveCost")  # fmt: skip
+    costs = world.contoso.costs(
+        "ResourceId", start=date(2026, 10, 26), end=date(2026, 11, 24), metric="EffectiveCost"
+    )
     assert table["cost_30d"].sum() == pytest.approx(float(costs["EffectiveCost"].sum()), rel=1e-6)
     assert table["open_findings"].sum() == world.contoso.findings(status="open").height
 

@@ -31,8 +31,15 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START_TIMEOUT_S = 60
 PAGE_TIMEOUT_MS = 45_000
 
@@ -75,12 +82,30 @@ def server(demo_workspace: Workspace, tmp_path: Path) -> Iterator[Server]:
     store.add_organisation("default", root, "Contoso Pharma")
     password = store.add_user("admin", org="default", role="admin", name="Administrator")
     port = _free_port()
-    env = {**os.environ, "CLOUDOPTIMA__AUTH__CREDENTIALS_FILE": str(store.path),
-           "CLOUDOPTIMA__AUTH__COOKIE_KEY": "browser-test-cookie-key", "CLOUDOPTIMA_WORKSPACE": str(root)}  # fmt: skip
+    env = {
+        **os.environ,
+        "CLOUDOPTIMA__AUTH__CREDENTIALS_FILE": str(store.path),
+        "CLOUDOPTIMA__AUTH__COOKIE_KEY": "browser-test-cookie-key",
+        "CLOUDOPTIMA_WORKSPACE": str(root),
+    }
     log = tmp_path / "streamlit.log"
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
@@ -148,7 +173,9 @@ def _screenshot(page: Page, path: Path) -> None:
     height = page.evaluate(
         "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"
     )
-    page.set_viewport_size({"width": viewport["width"], "height": min(max(int(height), viewport["height"]), 10_000)})  # fmt: skip
+    page.set_viewport_size(
+        {"width": viewport["width"], "height": min(max(int(height), viewport["height"]), 10_000)}
+    )
     page.wait_for_timeout(400)  # charts re-layout to the new size
     page.screenshot(path=path, full_page=True)
     page.set_viewport_size(viewport)

@@ -526,10 +526,25 @@ def test_untagged_share_is_about_fifteen_percent(
 # --- metrics --------------------------------------------------------------------------------
 
 AZURE_METRICS_COLUMNS = [
-    "TenantId", "SourceSystem", "TimeGenerated", "ResourceId", "Resource", "ResourceGroup",
-    "ResourceProvider", "SubscriptionId", "MetricName", "Total", "Count", "Maximum", "Minimum",
-    "Average", "TimeGrain", "UnitName", "Type", "_ResourceId",
-]  # fmt: skip
+    "TenantId",
+    "SourceSystem",
+    "TimeGenerated",
+    "ResourceId",
+    "Resource",
+    "ResourceGroup",
+    "ResourceProvider",
+    "SubscriptionId",
+    "MetricName",
+    "Total",
+    "Count",
+    "Maximum",
+    "Minimum",
+    "Average",
+    "TimeGrain",
+    "UnitName",
+    "Type",
+    "_ResourceId",
+]
 TB = 2.0**40
 
 

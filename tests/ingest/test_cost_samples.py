@@ -124,7 +124,9 @@ def test_exports_without_currency_load_when_it_is_given(
     with_braces = samples / "cost-exports" / "opencost_values_VirtualMachine.csv"
     without = samples / "cost-exports" / "opencost_values_MissingBrackets.csv"
     results = workspace.ingest([with_braces], currency="usd")
-    results += Workspace.open(workspace.root.parent / "other", create=True).ingest([without], currency="USD")
+    results += Workspace.open(workspace.root.parent / "other", create=True).ingest(
+        [without], currency="USD"
+    )
     assert [r.status for r in results] == ["loaded", "loaded"]
     tags = workspace.sql("SELECT Tags::VARCHAR AS t, BilledCost, BillingCurrency FROM costs").row(
         0, named=True

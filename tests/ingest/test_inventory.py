@@ -283,9 +283,19 @@ def test_rule_fields_by_resource_type(tmp_path: Path) -> None:
     frame = parse_inventory(
         write_json(tmp_path, {"totalRecords": 13, "count": 13, "data": records})
     )
-    columns = ["name", "public_ip_associated", "nic_attached", "storage_kind", "access_tier",
-               "site_count", "backend_pool_count", "backend_target_count", "disk_size_gb",
-               "time_created", "power_state"]  # fmt: skip
+    columns = [
+        "name",
+        "public_ip_associated",
+        "nic_attached",
+        "storage_kind",
+        "access_tier",
+        "site_count",
+        "backend_pool_count",
+        "backend_target_count",
+        "disk_size_gb",
+        "time_created",
+        "power_state",
+    ]
     snap_time = datetime(2024, 1, 2, 1, 4, 5, 123456)  # 03:04:05.1234567+02:00 in UTC
     rows = [
         ("pip-used", True, None, None, None, None, None, None, None, None, None),
@@ -301,7 +311,7 @@ def test_rule_fields_by_resource_type(tmp_path: Path) -> None:
         ("agw", None, None, None, None, None, 2, 3, None, None, None),
         ("snap", None, None, None, None, None, None, None, 64.0, snap_time, None),
         ("vm-stopped", None, None, None, None, None, None, None, None, None, "stopped"),
-    ]  # fmt: skip
+    ]
     want = pl.DataFrame(rows, schema={c: SCHEMA[c] for c in columns}, orient="row")
     assert_frame_equal(frame.select(columns), want)
 
@@ -315,8 +325,12 @@ def _lb_properties(nic_ip: str) -> dict[str, Any]:
     # pool-a lists the same NIC twice (as newer API versions do) plus one IP address target.
     nic_ref = {"properties": {"networkInterfaceIPConfiguration": {"id": nic_ip}}}
     address = {"name": "addr1", "properties": {"ipAddress": "10.0.0.9"}}
-    pool_a = {"properties": {"backendIPConfigurations": [{"id": nic_ip}],
-                             "loadBalancerBackendAddresses": [nic_ref, address]}}  # fmt: skip
+    pool_a = {
+        "properties": {
+            "backendIPConfigurations": [{"id": nic_ip}],
+            "loadBalancerBackendAddresses": [nic_ref, address],
+        }
+    }
     pool_b = {"properties": {"backendIPConfigurations": [{"id": nic_ip.replace("nic1", "nic2")}]}}
     return {"backendAddressPools": [pool_a, pool_b], "loadBalancingRules": [{"name": "r"}]}
 
@@ -481,12 +495,26 @@ def test_az_disk_list(tmp_path: Path) -> None:
 def test_az_resource_list(tmp_path: Path) -> None:
     pip, storage = "Microsoft.Network/publicIPAddresses", "Microsoft.Storage/storageAccounts"
     records = [
-        {"id": res_id(pip, "pip"), "name": "pip", "type": pip, "location": "westeurope",
-         "resourceGroup": "prod-rg", "properties": None, "tags": None,
-         "sku": {"name": "Standard", "tier": "Regional"}},
-        {"id": res_id(storage, "st"), "name": "st", "type": storage, "location": "westeurope",
-         "kind": "BlobStorage", "properties": None, "tags": {"owner": "ana"}},
-    ]  # fmt: skip
+        {
+            "id": res_id(pip, "pip"),
+            "name": "pip",
+            "type": pip,
+            "location": "westeurope",
+            "resourceGroup": "prod-rg",
+            "properties": None,
+            "tags": None,
+            "sku": {"name": "Standard", "tier": "Regional"},
+        },
+        {
+            "id": res_id(storage, "st"),
+            "name": "st",
+            "type": storage,
+            "location": "westeurope",
+            "kind": "BlobStorage",
+            "properties": None,
+            "tags": {"owner": "ana"},
+        },
+    ]
     path = write_json(tmp_path, records)
     assert inventory_format(path) == "az-resource-list"
     frame = parse_inventory(path)
@@ -579,27 +607,66 @@ def _write_portal_csv(path: Path, records: list[dict[str, Any]], header: list[st
 
 
 def test_portal_csv_gives_the_same_rows_as_json(tmp_path: Path) -> None:
-    common = {"location": "westeurope", "subscriptionid": SUB, "resourcegroup": "prod-rg",
-              "tenantid": "t-1"}  # fmt: skip
+    common = {
+        "location": "westeurope",
+        "subscriptionid": SUB,
+        "resourcegroup": "prod-rg",
+        "tenantid": "t-1",
+    }
     disk = {"diskState": "Unattached", "diskSizeGB": 128, "tier": "P10"}
     records = [
-        {**_graph("Microsoft.Compute/disks", "d1", disk), **common, "managedby": None,
-         "sku": {"name": "Premium_LRS", "tier": "Premium"}, "tags": {"ASR-ReplicaDisk": "x"}},
-        {**_graph("Microsoft.Network/networkInterfaces", "nic", {"virtualMachine": None}),
-         **common, "tags": {}},
-    ]  # fmt: skip
-    header = ["ID", "Name", "TYPE", "tenantId", "kind", "location", "resourceGroup",
-              "subscriptionId", "managedBy", "sku", "plan", "properties", "tags", "identity",
-              "zones"]  # fmt: skip
+        {
+            **_graph("Microsoft.Compute/disks", "d1", disk),
+            **common,
+            "managedby": None,
+            "sku": {"name": "Premium_LRS", "tier": "Premium"},
+            "tags": {"ASR-ReplicaDisk": "x"},
+        },
+        {
+            **_graph("Microsoft.Network/networkInterfaces", "nic", {"virtualMachine": None}),
+            **common,
+            "tags": {},
+        },
+    ]
+    header = [
+        "ID",
+        "Name",
+        "TYPE",
+        "tenantId",
+        "kind",
+        "location",
+        "resourceGroup",
+        "subscriptionId",
+        "managedBy",
+        "sku",
+        "plan",
+        "properties",
+        "tags",
+        "identity",
+        "zones",
+    ]
     csv_path = tmp_path / "portal.csv"
     _write_portal_csv(csv_path, records, header)
     assert inventory_format(csv_path) == "resource-graph-csv"
     as_json = [
-        {key: record.get(key.lower()) for key in [
-            "id", "name", "type", "tenantId", "location", "resourceGroup", "subscriptionId",
-            "managedBy", "sku", "properties", "tags"]}
+        {
+            key: record.get(key.lower())
+            for key in [
+                "id",
+                "name",
+                "type",
+                "tenantId",
+                "location",
+                "resourceGroup",
+                "subscriptionId",
+                "managedBy",
+                "sku",
+                "properties",
+                "tags",
+            ]
+        }
         for record in records
-    ]  # fmt: skip
+    ]
     json_frame = parse_inventory(write_json(tmp_path, {"count": 2, "data": as_json}))
     assert_frame_equal(parse_inventory(csv_path), json_frame)
     assert json_frame.select("disk_state", "disk_tier", "nic_attached", "sku_name").rows() == [

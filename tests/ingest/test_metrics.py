@@ -287,11 +287,13 @@ def test_azure_metrics_csv_with_bom_upper_case_ids_and_iso_variants(tmp_path: Pa
     path = write_csv(tmp_path, text + "\n", bom=True)
     assert metrics_format(path) == "azure-metrics-csv"
     want = rows(
-        {**cpu(0, total=10.0, count=2.0, maximum=7.0, minimum=3.0, average=5.0),
-         "timestamp": datetime(2025, 1, 1, 0, 0, 0, 123456)},
+        {
+            **cpu(0, total=10.0, count=2.0, maximum=7.0, minimum=3.0, average=5.0),
+            "timestamp": datetime(2025, 1, 1, 0, 0, 0, 123456),
+        },
         cpu(2, total=4.0, count=1.0, maximum=4.0, minimum=4.0, average=4.0),
         {**cpu(3, total=1000.0), "timestamp": datetime(2025, 1, 1, 3, 0, 0, 500000)},
-    )  # fmt: skip
+    )
     assert_frame_equal(parse_metrics(path), want)
 
 
@@ -388,8 +390,12 @@ def test_bad_value_names_column_row_and_line(
 
 def test_bad_value_in_parquet_has_a_row_but_no_line(tmp_path: Path) -> None:
     path = tmp_path / "m.parquet"
-    frame = {"TimeGenerated": ["2025-01-01T00:00:00Z", "soon"], "ResourceId": [VM, VM],
-             "MetricName": ["Percentage CPU"] * 2, "Average": ["1", "2"]}  # fmt: skip
+    frame = {
+        "TimeGenerated": ["2025-01-01T00:00:00Z", "soon"],
+        "ResourceId": [VM, VM],
+        "MetricName": ["Percentage CPU"] * 2,
+        "Average": ["1", "2"],
+    }
     pl.DataFrame(frame).write_parquet(path)
     with pytest.raises(
         IngestError, match="TimeGenerated is not an ISO 8601 timestamp: 'soon'"

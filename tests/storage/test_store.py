@@ -47,7 +47,10 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]
 
 def test_an_upgraded_workspace_has_exactly_the_schema_of_a_new_one(tmp_path: Path) -> None:
     _make_v1_workspace(tmp_path / "old")
-    upgraded, fresh = Workspace.open(tmp_path / "old"), Workspace.open(tmp_path / "new", create=True)
+    upgraded, fresh = (
+        Workspace.open(tmp_path / "old"),
+        Workspace.open(tmp_path / "new", create=True),
+    )
     shapes = []
     for ws in (upgraded, fresh):
         con, _ = ws.store.connect_reader()
@@ -57,7 +60,9 @@ def test_an_upgraded_workspace_has_exactly_the_schema_of_a_new_one(tmp_path: Pat
     # ... and the code's own description of the tables is what the migrations built
     con = duckdb.connect()
     for table, columns in TABLES.items():
-        con.execute(f"CREATE TABLE {table} ({', '.join(f'{quote_ident(c)} {t}' for c, t in columns.items())})")
+        con.execute(
+            f"CREATE TABLE {table} ({', '.join(f'{quote_ident(c)} {t}' for c, t in columns.items())})"
+        )
     assert _columns(con) == shapes[1]
 
 
@@ -95,7 +100,7 @@ def test_a_newer_workspace_is_refused(tmp_path: Path) -> None:
     con.execute("INSERT INTO schema_info VALUES (99, now()::TIMESTAMP)")
     con.close()
     with pytest.raises(WorkspaceError, match="schema version 99, newer than"):
-        Workspace.open(tmp_path / "new").ingest([])
+        Workspace.open(tmp_path / "new")
 
 
 def test_new_workspace_has_current_schema_and_no_data(workspace: Workspace) -> None:

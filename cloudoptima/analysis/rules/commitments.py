@@ -14,9 +14,13 @@ from cloudoptima.reference import prices
 
 
 @rule(
-    "reservation_candidate", "Buy a reservation for a steady virtual machine", "Rate",
-    impact="medium", effort="low", risk="low",
-)  # fmt: skip
+    "reservation_candidate",
+    "Buy a reservation for a steady virtual machine",
+    "Rate",
+    impact="medium",
+    effort="low",
+    risk="low",
+)
 def reservation_candidate(ctx: RuleContext) -> pl.DataFrame:
     """VMs that ran 24x7 every day of the window, on demand, with nothing to fix first."""
     steady = _steady_on_demand(ctx)
@@ -28,12 +32,19 @@ def reservation_candidate(ctx: RuleContext) -> pl.DataFrame:
     )
     vms = vms.filter(~pl.col("resource_id").is_in(exclude.get_column("resource_id").to_list()))
     overrides = dict(ctx.setting("reservation_candidate.discounts"))
-    vms = with_cost(ctx, vms).with_columns(
-        pl.col("vm_size").map_elements(lambda s: _family(s), return_dtype=pl.Utf8).alias("family"),
-    ).with_columns(
-        pl.col("family").map_elements(lambda f: _discount(f, overrides), return_dtype=pl.Float64)
-        .alias("reservation_discount_1y"),
-    )  # fmt: skip
+    vms = (
+        with_cost(ctx, vms)
+        .with_columns(
+            pl.col("vm_size")
+            .map_elements(lambda s: _family(s), return_dtype=pl.Utf8)
+            .alias("family"),
+        )
+        .with_columns(
+            pl.col("family")
+            .map_elements(lambda f: _discount(f, overrides), return_dtype=pl.Float64)
+            .alias("reservation_discount_1y"),
+        )
+    )
     return output(
         vms,
         savings=pl.col("monthly_cost") * pl.col("reservation_discount_1y"),

@@ -126,9 +126,12 @@ def _smaller_size(ctx: RuleContext, vm: dict[str, object]) -> tuple[str | None, 
         if size.family == current.family
         and size.hourly < current.hourly
         and cpu * current.vcpus / size.vcpus <= ctx.setting("rightsize_vm.target_cpu_p95_percent")
-        and (mem is None or float(mem) * current.memory_gb / size.memory_gb  # type: ignore[arg-type]
-             <= ctx.setting("rightsize_vm.target_memory_p95_percent"))
-    ]  # fmt: skip
+        and (
+            mem is None
+            or float(mem) * current.memory_gb / size.memory_gb  # type: ignore[arg-type]
+            <= ctx.setting("rightsize_vm.target_memory_p95_percent")
+        )
+    ]
     if not fits:
         return None, None
     price, name = min(fits)
@@ -137,9 +140,13 @@ def _smaller_size(ctx: RuleContext, vm: dict[str, object]) -> tuple[str | None, 
 
 
 @rule(
-    "stopped_vm_not_deallocated", "Deallocate a stopped virtual machine", "Compute",
-    impact="high", effort="low", risk="low",
-)  # fmt: skip
+    "stopped_vm_not_deallocated",
+    "Deallocate a stopped virtual machine",
+    "Compute",
+    impact="high",
+    effort="low",
+    risk="low",
+)
 def stopped_vm_not_deallocated(ctx: RuleContext) -> pl.DataFrame:
     """Stopped from inside the OS, the VM still bills compute until deallocated."""
     vms = with_cost(ctx, ctx.resources(VM).filter(pl.col("power_state") == "stopped"))
@@ -158,9 +165,13 @@ def stopped_vm_not_deallocated(ctx: RuleContext) -> pl.DataFrame:
 
 
 @rule(
-    "long_deallocated_vm", "Delete a long-deallocated virtual machine and its disks", "Compute",
-    impact="medium", effort="low", risk="medium",
-)  # fmt: skip
+    "long_deallocated_vm",
+    "Delete a long-deallocated virtual machine and its disks",
+    "Compute",
+    impact="medium",
+    effort="low",
+    risk="medium",
+)
 def long_deallocated_vm(ctx: RuleContext) -> pl.DataFrame:
     """Deallocated with no compute cost for 30+ days while its disks are still billed."""
     days = int(ctx.setting("long_deallocated_vm.days"))

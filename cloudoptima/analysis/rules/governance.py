@@ -23,8 +23,13 @@ def untagged_cost(ctx: RuleContext) -> pl.DataFrame:
     """Resources with cost in the window that miss any required tag (keys match case-insensitively)."""
     required = [str(t) for t in ctx.setting("required_tags")]
     if not required:
-        return output(pl.DataFrame(schema={"resource_id": pl.Utf8}), savings=pl.lit(0.0),
-                      description=pl.lit(""), evidence=[], remediation=pl.lit(""))  # fmt: skip
+        return output(
+            pl.DataFrame(schema={"resource_id": pl.Utf8}),
+            savings=pl.lit(0.0),
+            description=pl.lit(""),
+            evidence=[],
+            remediation=pl.lit(""),
+        )
     costed = ctx.monthly_cost().filter(pl.col("monthly_cost") > 0)
     tags = _current_tags(ctx)
     frame = (

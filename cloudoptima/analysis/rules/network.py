@@ -100,9 +100,13 @@ def idle_load_balancer(ctx: RuleContext) -> pl.DataFrame:
 
 
 @rule(
-    "idle_app_gateway", "Stop or delete an application gateway with no backends", "Networking",
-    impact="medium", effort="low", risk="low",
-)  # fmt: skip
+    "idle_app_gateway",
+    "Stop or delete an application gateway with no backends",
+    "Networking",
+    impact="medium",
+    effort="low",
+    risk="low",
+)
 def idle_app_gateway(ctx: RuleContext) -> pl.DataFrame:
     """Backend pools without any target: the gateway routes to nowhere."""
     gateways = _idle_backends(ctx, APP_GATEWAY)

@@ -16,9 +16,13 @@ SQL_DB = "microsoft.sql/servers/databases"
 
 
 @rule(
-    "empty_app_service_plan", "Delete an App Service plan with no apps", "Web",
-    impact="medium", effort="low", risk="low",
-)  # fmt: skip
+    "empty_app_service_plan",
+    "Delete an App Service plan with no apps",
+    "Web",
+    impact="medium",
+    effort="low",
+    risk="low",
+)
 def empty_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
     """A paid plan hosting no app bills its instances for nothing (free tiers cost nothing)."""
     plans = ctx.resources(PLAN).filter(
@@ -39,9 +43,13 @@ def empty_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
 
 
 @rule(
-    "underused_app_service_plan", "Scale down an underused App Service plan", "Web",
-    impact="medium", effort="medium", risk="medium",
-)  # fmt: skip
+    "underused_app_service_plan",
+    "Scale down an underused App Service plan",
+    "Web",
+    impact="medium",
+    effort="medium",
+    risk="medium",
+)
 def underused_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
     """P99 CPU and memory low enough that the next smaller SKU carries the apps (AOE)."""
     plans = ctx.resources(PLAN).filter(pl.col("site_count") > 0)

@@ -64,9 +64,13 @@ def unattached_disk(ctx: RuleContext) -> pl.DataFrame:
 
 
 @rule(
-    "underused_premium_disk", "Move an underused Premium SSD to Standard SSD", "Storage",
-    impact="medium", effort="medium", risk="low",
-)  # fmt: skip
+    "underused_premium_disk",
+    "Move an underused Premium SSD to Standard SSD",
+    "Storage",
+    impact="medium",
+    effort="medium",
+    risk="low",
+)
 def underused_premium_disk(ctx: RuleContext) -> pl.DataFrame:
     """Attached Premium SSD whose busiest hour stays under 5 % of its IOPS and throughput limits."""
     limit = ctx.setting("underused_premium_disk.percent")
@@ -82,9 +86,10 @@ def underused_premium_disk(ctx: RuleContext) -> pl.DataFrame:
         pl.col("disk_size_gb").map_elements(_ssd_tier, return_dtype=pl.Utf8).alias("target"),
     )
     disks = disks.filter(
-        (pl.col("max_iops_percent") < limit) & (pl.col("max_mbps_percent") < limit)
+        (pl.col("max_iops_percent") < limit)
+        & (pl.col("max_mbps_percent") < limit)
         & pl.col("standard_ssd_price_ratio").is_not_null()
-    )  # fmt: skip
+    )
     disks = with_cost(ctx, disks)
     return output(
         disks,
@@ -119,9 +124,11 @@ def underused_premium_disk(ctx: RuleContext) -> pl.DataFrame:
 def _disk_peaks(ctx: RuleContext, disks: pl.DataFrame) -> pl.DataFrame:
     """Busiest hour of read+write operations and bytes per second."""
     for metric, name in (
-        ("Composite Disk Read Operations/sec", "read_iops"), ("Composite Disk Write Operations/sec", "write_iops"),
-        ("Composite Disk Read Bytes/sec", "read_bps"), ("Composite Disk Write Bytes/sec", "write_bps"),
-    ):  # fmt: skip
+        ("Composite Disk Read Operations/sec", "read_iops"),
+        ("Composite Disk Write Operations/sec", "write_iops"),
+        ("Composite Disk Read Bytes/sec", "read_bps"),
+        ("Composite Disk Write Bytes/sec", "write_bps"),
+    ):
         disks = with_metric(ctx, disks, metric, "maximum", 1.0, name)
     return disks.with_columns(
         (pl.col("read_iops") + pl.col("write_iops")).alias("max_iops"),

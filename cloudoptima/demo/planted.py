@@ -10,7 +10,7 @@ import numpy as np
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since, power_state, vm_power
 from cloudoptima.demo.ledger import MICRO, Ledger
-from cloudoptima.demo.metrics import MIB, MetricSet
+from cloudoptima.demo.telemetry import MIB, MetricSet
 from cloudoptima.reference import prices
 
 Json = dict[str, Any]
