@@ -511,6 +511,13 @@ class Workspace:
         inputs = [*files.costs, *files.inventory, *files.metrics]
         return self.ingest(inputs, seen_at=files.as_of)
 
+    # -- questions in plain language (cloudoptima/ai/) ------------------------------
+
+    # -- live Azure: connections and sync (cloudoptima/azure/) ------------------------
+
+    # -- the PDF report (cloudoptima/report/) -----------------------------------------
+
+    # -- plumbing ----------------------------------------------------------------------
     def _store_findings(self, tx: WriteTx) -> None:
         """Compute the findings of the generation ``tx`` is about to publish, and store them."""
         reader = ConnectionReader(tx.con, tx.generation)

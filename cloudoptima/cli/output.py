@@ -9,6 +9,8 @@ from typing import Any
 
 import polars as pl
 
+from cloudoptima.spreadsheet import to_csv
+
 FORMATS = ("table", "csv", "json")
 
 
@@ -22,7 +24,7 @@ def render(frame: pl.DataFrame, fmt: str, *, money: tuple[str, ...] = ()) -> str
             pl.col(c).map_elements(lambda v: json.dumps(jsonable(v)), return_dtype=pl.Utf8)
             for c in nested
         )
-        return flat.write_csv().rstrip("\n")
+        return to_csv(flat).rstrip("\n")
     return _table(frame, money)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from cloudoptima.errors import CloudOptimaError, IngestError
-from cloudoptima.ingest.costs import load_costs
+from cloudoptima.ingest.cost_loader import load_costs
 from cloudoptima.ingest.detect import Detected, detect
 from cloudoptima.ingest.loaders import (
     load_inventory,

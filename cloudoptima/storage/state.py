@@ -1,7 +1,8 @@
 """The state store: what users change often, kept apart from the cost data.
 
-A finding's status, the analysis settings and the findings computed from them live
-in ``state.sqlite`` beside the cost database generations. Changing one of them is
+A finding's status, the analysis settings and the findings computed from them (and an
+anomaly's status, and the organisation's Azure connections with their encrypted
+secrets) live in ``state.sqlite`` beside the cost database generations. Changing one of them is
 one small SQLite transaction, so it never copies the cost data (a new generation
 of a 10M-row workspace would be gigabytes). SQLite in WAL mode lets the app's
 readers keep reading while a command line writes, and serialises writers itself.
@@ -88,6 +89,14 @@ _MIGRATIONS: tuple[str, ...] = (
         BillingCurrency TEXT, cost_basis TEXT, target TEXT, remediation TEXT, evidence TEXT,
         first_seen TEXT, last_seen TEXT, gone_on TEXT,
         PRIMARY KEY (data_version, finding_id));
+    """,
+    """
+    CREATE TABLE anomaly_status (
+        anomaly_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT, changed_at TEXT NOT NULL,
+        changed_by TEXT);
+    CREATE TABLE connections (
+        name TEXT PRIMARY KEY, config TEXT NOT NULL, secret BLOB, created_at TEXT NOT NULL,
+        created_by TEXT);
     """,
 )
 

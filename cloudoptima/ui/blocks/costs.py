@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
+from cloudoptima.spreadsheet import to_csv
 from cloudoptima.ui import data
 from cloudoptima.ui.format import money, money_column
 from cloudoptima.ui.session import PageContext
@@ -163,7 +164,7 @@ def render(ctx: PageContext) -> None:
     )
     st.download_button(
         "Download CSV",
-        frame.write_csv(),
+        to_csv(frame),
         file_name=f"costs_{span[0]}_{span[1]}.csv",
         mime="text/csv",
         key="costs_csv",

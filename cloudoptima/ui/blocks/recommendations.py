@@ -11,6 +11,7 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.analysis.findings import STATUSES
+from cloudoptima.spreadsheet import to_csv
 from cloudoptima.ui import data
 from cloudoptima.ui.format import money
 from cloudoptima.ui.session import PageContext
@@ -91,7 +92,7 @@ def overview(shown: pl.DataFrame) -> None:
     st.dataframe(shown.select(TABLE), hide_index=True, column_config={"monthly_savings": MONEY})
     st.download_button(
         "Download CSV",
-        shown.write_csv(),
+        to_csv(shown),
         file_name="recommendations.csv",
         mime="text/csv",
         icon=":material/download:",
