@@ -43,6 +43,7 @@ import polars as pl
 
 from cloudoptima.analysis.dimensions import (
     check_metric,
+    costs_with_fallback,
     date_filter,
     dimension_sql,
     last_cost_day,
@@ -166,7 +167,12 @@ class _Query:
             marks = ", ".join("?" for _ in self.categories)
             clauses.append(f"ChargeCategory IN ({marks})")
             params.extend(self.categories)
-        return f"rows AS (SELECT * FROM costs {' AND '.join(clauses)})", params
+        # a metric missing for a subscription-day falls back to the other, never to zero
+        relation, relation_params = costs_with_fallback(first, last)
+        return f"rows AS (SELECT * FROM {relation} AS costs {' AND '.join(clauses)})", [
+            *relation_params,
+            *params,
+        ]
 
     def daily_sql(self, extra: str = "") -> str:
         """One daily total per dimension value (and per ``extra`` column), all dimensions."""

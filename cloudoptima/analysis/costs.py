@@ -23,6 +23,7 @@ from cloudoptima.analysis.dimensions import (
     COST_METRICS,
     UNTAGGED,
     check_metric,
+    costs_with_fallback,
     date_filter,
     dimension_sql,
     last_cost_day,
@@ -81,6 +82,7 @@ def breakdown(
     filters: Mapping[str, FilterValue] | None = None,
     inherit_tags: bool = False,
     currency: str | None = None,
+    with_fallback: bool = False,
 ) -> pl.DataFrame:
     """Cost totals grouped by dimensions, per currency and optionally per period.
 
@@ -106,6 +108,11 @@ def breakdown(
         (inventory rows of those types).
     currency
         Only rows billed in this currency (all currencies when None).
+    with_fallback
+        Add ``<metric>Fallback`` per metric: the part of the figure that came from the
+        other metric because no row of that subscription and day carried it (see
+        :func:`~cloudoptima.analysis.dimensions.costs_with_fallback`; that stand-in
+        applies whether or not the column is asked for).
 
     Returns
     -------
@@ -126,6 +133,11 @@ def breakdown(
     keys = [quote_ident(d) for d in dims]
     period = [f"{_period_sql(grain)} AS period"] if grain else []
     sums = [f"sum({quote_ident(m)}) AS {quote_ident(m)}" for m in metrics]
+    if with_fallback:
+        sums += [
+            f"coalesce(sum({quote_ident(m)}) FILTER (WHERE _{m}_fallback), 0) AS {quote_ident(m + 'Fallback')}"
+            for m in metrics
+        ]
     order = [
         *(["period"] if grain else []),
         "BillingCurrency",
@@ -135,6 +147,37 @@ def breakdown(
     select = ", ".join([*period, *keys, "BillingCurrency", *sums])
     return reader.sql(
         f"SELECT {select} FROM ({scope}) GROUP BY ALL ORDER BY {', '.join(order)}", params
+    )
+
+
+def fallback_days(
+    reader: Reader,
+    metric: str = "EffectiveCost",
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    currency: str | None = None,
+) -> pl.DataFrame:
+    """Where ``metric`` fell back to the other metric: per currency and subscription.
+
+    Returns BillingCurrency, SubAccountId, SubAccountName, days, first_day, last_day and
+    cost (the amount that stood in); empty when every day carried ``metric``.
+    """
+    rows, params = costs_with_fallback(start, end)
+    where, extra = date_filter(start, end)
+    clauses = [where.removeprefix("WHERE ")] if where else []
+    clauses.append(f"_{check_metric(metric)}_fallback")
+    if currency is not None:
+        clauses.append("BillingCurrency = ?")
+        extra.append(currency)
+    return reader.sql(
+        f"""SELECT BillingCurrency, SubAccountId, any_value(SubAccountName) AS SubAccountName,
+                   count(DISTINCT ChargePeriodStart::DATE) AS days,
+                   min(ChargePeriodStart)::DATE AS first_day, max(ChargePeriodStart)::DATE AS last_day,
+                   sum({quote_ident(metric)}) AS cost
+            FROM {rows} AS costs WHERE {" AND ".join(clauses)}
+            GROUP BY ALL ORDER BY BillingCurrency, SubAccountId""",
+        [*params, *extra],
     )
 
 
@@ -314,12 +357,14 @@ def _scope_sql(
     if currency is not None:
         clauses.append("BillingCurrency = ?")
         params.append(currency)
+    rows, rows_params = costs_with_fallback(start, end)
     sql = (
-        f"SELECT ChargePeriodStart, BillingCurrency, BilledCost, EffectiveCost{columns} "
-        f"FROM costs {_INHERITANCE_JOIN if inherit else ''} "
+        f"SELECT ChargePeriodStart, BillingCurrency, BilledCost, EffectiveCost, "
+        f"_BilledCost_fallback, _EffectiveCost_fallback{columns} "
+        f"FROM {rows} AS costs {_INHERITANCE_JOIN if inherit else ''} "
         + ("WHERE " + " AND ".join(clauses) if clauses else "")
     )
-    return sql, params
+    return sql, [*rows_params, *params]
 
 
 def _filter_sql(expression: str, wanted: FilterValue) -> tuple[str, list[Any]]:

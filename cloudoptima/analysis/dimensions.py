@@ -91,6 +91,40 @@ def date_filter(
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
+# Where one cost metric is missing for a subscription and day (only actual-cost exports,
+# or amortized exports that lag the actual ones, as they usually do), the other stands in
+# for it rather than counting as zero; a `_<metric>_fallback` flag marks those rows.
+_FALLBACK_SQL = """(SELECT c.* REPLACE (
+        CASE WHEN g._has_effective THEN c.EffectiveCost ELSE c.BilledCost END AS EffectiveCost,
+        CASE WHEN g._has_billed THEN c.BilledCost ELSE c.EffectiveCost END AS BilledCost),
+        NOT g._has_effective AS _EffectiveCost_fallback, NOT g._has_billed AS _BilledCost_fallback
+    FROM costs AS c JOIN (
+        SELECT coalesce(SubAccountId, '') AS _sub, ChargePeriodStart::DATE AS _day,
+               count(EffectiveCost) > 0 AS _has_effective, count(BilledCost) > 0 AS _has_billed
+        FROM costs {where} GROUP BY ALL) AS g
+    ON coalesce(c.SubAccountId, '') = g._sub AND c.ChargePeriodStart::DATE = g._day)"""
+
+
+def costs_with_fallback(start: date | None, end: date | None) -> tuple[str, list[Any]]:
+    """A relation like ``costs`` in which a missing metric falls back to the other one.
+
+    Per subscription and day: when no row has EffectiveCost, BilledCost stands in for it
+    (and the other way round); ``_EffectiveCost_fallback`` / ``_BilledCost_fallback`` mark
+    the rows where that happened. ``start``/``end`` bound the days it is computed for.
+    """
+    where, params = date_filter(start, end)
+    return _FALLBACK_SQL.format(where=where), params
+
+
+def fallback_note(frame_days: int, metric: str, other: str) -> str:
+    """The sentence users see when ``metric`` came from ``other`` on some days."""
+    return (
+        f"{metric} is missing on {frame_days} subscription-day(s) (no "
+        f"{'amortized' if metric == 'EffectiveCost' else 'actual-cost'} export covers them): "
+        f"{other} stands in for it there."
+    )
+
+
 def last_cost_day(reader: Reader) -> date | None:
     """The last day with cost data: analyses run relative to it, not to the wall clock."""
     value = reader.sql("SELECT max(ChargePeriodStart)::DATE AS d FROM costs").item()

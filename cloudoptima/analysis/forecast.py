@@ -34,6 +34,7 @@ import polars as pl
 from cloudoptima.analysis import backtest as bt
 from cloudoptima.analysis.dimensions import (
     check_metric,
+    costs_with_fallback,
     dimension_sql,
     last_cost_day,
     parse_dimensions,
@@ -271,7 +272,8 @@ def _series_sql(dimension: str | None, metric: str, one_currency: bool) -> str:
         WITH daily AS (
             SELECT {group} AS g, coalesce(BillingCurrency, '{NONE}') AS cur,
                    ChargePeriodStart::DATE AS ds, sum({metric})::DOUBLE AS y
-            FROM costs WHERE ChargePeriodStart >= $1 {only} GROUP BY ALL
+            FROM {costs_with_fallback(None, None)[0]} AS costs
+            WHERE ChargePeriodStart >= $1 {only} GROUP BY ALL
         ), ranked AS (
             SELECT g, cur, row_number() OVER (PARTITION BY cur
                 ORDER BY coalesce(sum(y) FILTER (WHERE ds >= $2::DATE), 0) DESC, g) AS rank

@@ -23,6 +23,7 @@ from cloudoptima.analysis.costs import (
     breakdown,
     comparison_window,
     cost_changes,
+    fallback_days,
     top_movers,
 )
 from cloudoptima.errors import CloudOptimaError
@@ -96,22 +97,52 @@ def test_breakdown_by_service_keeps_currencies_apart(estate: Workspace) -> None:
         {
             "ServiceName": ["Virtual Machines", "Virtual Machines", "Storage"],
             "BillingCurrency": ["EUR", "USD", "USD"],
-            "BilledCost": money(7, 22, 9),
+            # subscription Three has only an amortized export: its 3 stands in for BilledCost
+            "BilledCost": money(7, 25, 9),
             "EffectiveCost": money(6, 21, 9),
         }
     )
     assert_frame_equal(breakdown(estate, "ServiceName"), expected)
 
 
-def test_one_metric_leaves_out_rows_without_it(estate: Workspace) -> None:
+def test_a_metric_missing_for_a_subscription_day_falls_back_to_the_other(
+    estate: Workspace,
+) -> None:
     expected = pl.DataFrame(
         {
-            "SubAccountName": ["222", "111"],
-            "BillingCurrency": ["EUR", "USD"],
-            "BilledCost": money(7, 31),
+            "SubAccountName": ["222", "111", "Three"],
+            "BillingCurrency": ["EUR", "USD", "USD"],
+            "BilledCost": money(7, 31, 3),
+            "BilledCostFallback": money(0, 0, 3),
         }
     )
-    assert_frame_equal(breakdown(estate, ["SubAccountName"], metric="BilledCost"), expected)
+    frame = breakdown(estate, ["SubAccountName"], metric="BilledCost", with_fallback=True)
+    assert_frame_equal(frame, expected)
+    gaps = fallback_days(estate, "BilledCost")
+    assert gaps.select("SubAccountName", "days", "first_day").rows() == [
+        ("Three", 1, date(2026, 10, 3))
+    ]
+    assert fallback_days(estate, "EffectiveCost").is_empty()
+
+
+def test_actual_only_exports_do_not_make_effective_cost_zero(tmp_path: Path) -> None:
+    """Only actual exports, or amortized exports lagging them: EffectiveCost is never 0."""
+    ws = Workspace.open(tmp_path / "ws", create=True)
+    actual = [
+        f"{SUB3[15:]},Three,10/{d:02d}/2026,Virtual Machines,m1,vm,rg-b,10,USD,Usage,"
+        for d in range(1, 6)
+    ]  # days 1-5 billed
+    amortized = [
+        f"{SUB3[15:]},Three,10/{d:02d}/2026,Virtual Machines,m1,vm,rg-b,8,USD,Usage,"
+        for d in range(1, 4)
+    ]  # amortized data lags: days 1-3 only
+    (tmp_path / "a.csv").write_text("\n".join([EA_HEADER, *actual]) + "\n", encoding="utf-8")
+    (tmp_path / "m.csv").write_text("\n".join([EA_HEADER, *amortized]) + "\n", encoding="utf-8")
+    ws.ingest([tmp_path / "a.csv"], kind="actual")
+    ws.ingest([tmp_path / "m.csv"], kind="amortized")
+    frame = ws.costs(metric="EffectiveCost", grain="day")
+    assert frame["EffectiveCost"].to_list() == [Decimal(8)] * 3 + [Decimal(10)] * 2
+    assert fallback_days(ws, "EffectiveCost").select("days", "cost").rows() == [(2, Decimal(20))]
 
 
 @pytest.mark.parametrize(
