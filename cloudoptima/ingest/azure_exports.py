@@ -11,7 +11,9 @@ from collections.abc import Callable
 
 from cloudoptima.ingest.headers import LEGACY_ALIASES, canonical_field, normalise_name
 from cloudoptima.ingest.sqltypes import as_json_object, as_number, as_timestamp
+from cloudoptima.reference.currencies import check_currency
 from cloudoptima.storage.schema import QUANTITY
+from cloudoptima.storage.sql import quote_literal
 
 REQUIRED_FIELDS = ("date", "cost")
 
@@ -182,7 +184,8 @@ def _list_cost(c: LegacyColumns) -> str:
 
 
 def _currency(c: LegacyColumns, default: str | None) -> str:
-    fallback = f"'{default.upper()}'" if default else "NULL"
+    # --currency comes from the user: only a valid ISO 4217 code, and only as a quoted literal.
+    fallback = quote_literal(check_currency(default, what="--currency")) if default else "NULL"
     return f"upper(coalesce({c.ref('currency')}, {fallback}))"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from cloudoptima.errors import CloudOptimaError, IngestError
-from cloudoptima.ingest.costs import load_costs
+from cloudoptima.ingest.cost_loader import load_costs
 from cloudoptima.ingest.detect import Detected, detect
 from cloudoptima.ingest.loaders import (
     load_inventory,
@@ -22,6 +22,7 @@ from cloudoptima.ingest.loaders import (
     load_reservation_recommendations,
 )
 from cloudoptima.ingest.manifest import expected_rows, find_manifests
+from cloudoptima.reference.currencies import check_currency
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
     import_id = _next_import_id(con)
     detected: Detected | None = None
     try:
+        if options.currency is not None:
+            # Refuse a bad --currency before reading anything: it would reach SQL otherwise.
+            check_currency(options.currency, what="--currency")
         detected = detect(path, options.kind)
         digest = content_hash(path, detected)
         previous = _previous_import(con, digest)
