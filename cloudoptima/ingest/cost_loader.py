@@ -1,31 +1,32 @@
 """Load one cost export into the ``costs`` table and replace what it supersedes.
 
-Azure re-delivers month-to-date exports every day. The rows of a newer export for
-the same subscription (or billing account) and billing period replace the older
-rows of any dataset they overlap: FOCUS overlaps both actual and amortized, actual
-and amortized only themselves. Nothing is counted twice.
+The cost formats register here: FOCUS (:mod:`cloudoptima.ingest.focus`) and the Cost
+Management flavours EA, MCA, MPA and PAYG (:mod:`cloudoptima.ingest.azure_exports`).
+Every one of them loads through :func:`load_cost_export`; :mod:`.supersede` then
+replaces older deliveries of the same period so nothing is counted twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest import azure_exports, focus
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.formats import Format, register
 from cloudoptima.ingest.lookups import register_lookups
+from cloudoptima.ingest.manifest import expected_rows
 from cloudoptima.ingest.source import Source, locate_value, source_of, translate_csv_error
-from cloudoptima.ingest.sqltypes import ERROR_TAG, parse_failure
+from cloudoptima.ingest.sqltypes import missing_error, parse_failure
+from cloudoptima.ingest.supersede import CostLoad, replace_superseded, scope_of, summarise
 from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
-_OVERLAPS = {
-    "focus": ("focus", "actual", "amortized"),
-    "actual": ("focus", "actual"),
-    "amortized": ("focus", "amortized"),
-}
+if TYPE_CHECKING:
+    from cloudoptima.ingest.importer import ImportOptions
+
 _PROBLEMS = {
     "number": "'{value}' is not a number",
     "date": "'{value}' is not a date Azure writes (ISO 8601, MM/dd/yyyy or M/d/yyyy)",
@@ -35,19 +36,21 @@ _PROBLEMS = {
 }
 
 
-@dataclass
-class CostLoad:
-    """What loading one cost export did."""
-
-    dataset: str
-    rows: int = 0
-    replaced_rows: int = 0
-    stale_rows: int = 0
-    replaced_imports: list[int] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    period_start: object = None
-    period_end: object = None
-    scope: str | None = None
+def load_cost_export(
+    con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
+) -> dict[str, Any]:
+    """The loader of every cost format: rows, period, scope and the import-log message."""
+    load = load_costs(con, detected, import_id, currency=options.currency)
+    _check_manifest_rows(detected, load.rows + load.stale_rows)
+    return {
+        "rows": load.rows,
+        "dataset": load.dataset,
+        "scope": load.scope,
+        "billing_period_start": load.period_start,
+        "billing_period_end": load.period_end,
+        "message": cost_message(load),
+        "replaced": load.replaced_imports,
+    }
 
 
 def load_costs(
@@ -58,36 +61,61 @@ def load_costs(
     currency: str | None = None,
 ) -> CostLoad:
     """Insert the rows of ``detected`` under ``import_id``; raise IngestError on bad input."""
-    register_lookups(con)
-    src = source_of(detected, con)
-    dataset, exprs, ignored = _plan(con, detected, src, currency)
-    load = CostLoad(dataset, ignored_columns=ignored)
-    _insert(con, detected, src, exprs, import_id, dataset)
-    _summarise(con, import_id, load)
-    _replace_superseded(con, import_id, load)
-    load.scope = _scope(con, detected, import_id)
+    src = source_of(detected)
+    if detected.format == "focus":
+        load = CostLoad("focus")
+        exprs, joins = _plan_focus(detected, src, load), None
+    else:
+        register_lookups(con)
+        exprs, joins, load = _plan_legacy(con, detected, src, currency)
+    _insert(con, detected, src, exprs, joins, import_id, load.dataset)
+    summarise(con, import_id, load)
+    replace_superseded(con, import_id, load)
+    load.scope = scope_of(con, detected, import_id)
     return load
 
 
-def _plan(
-    con: duckdb.DuckDBPyConnection, detected: Detected, src: Source, currency: str | None
-) -> tuple[str, dict[str, str], list[str]]:
-    if detected.format == "focus":
-        mapped, ignored = focus.map_columns(src.cells, src.refs)
-        missing = [c for c in focus.REQUIRED if c not in mapped]
-        if missing:
-            raise IngestError(
-                detected.path, f"this FOCUS file lacks the required column {missing[0]}"
-            )
-        exprs = focus.focus_select(mapped)
-        return (
-            "focus",
-            _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart")),
-            ignored,
+def cost_message(load: CostLoad) -> str:
+    """The import-log message of a cost import."""
+    parts = [f"{load.rows} {load.dataset} cost rows", *load.notes]
+    if load.replaced_imports:
+        ids = ", ".join(f"#{i}" for i in load.replaced_imports)
+        parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
+    if load.stale_rows:
+        parts.append(
+            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
         )
+    if load.ignored_columns:
+        parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
+    return "; ".join(parts)
+
+
+def _check_manifest_rows(detected: Detected, loaded: int) -> None:
+    promised = expected_rows(detected)
+    if promised is not None and promised != loaded:
+        raise IngestError(
+            detected.path / "manifest.json",
+            f"the manifest promises {promised} rows but the part files hold {loaded}: "
+            "a part file is truncated or belongs to another run",
+        )
+
+
+def _plan_focus(detected: Detected, src: Source, load: CostLoad) -> dict[str, str]:
+    mapped, load.ignored_columns = focus.map_columns(src.cells, src.refs)
+    missing = [c for c in focus.REQUIRED if c not in mapped]
+    if missing:
+        raise IngestError(detected.path, f"this FOCUS file lacks the required column {missing[0]}")
+    exprs = focus.focus_select(mapped)
+    return _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart"))
+
+
+def _plan_legacy(
+    con: duckdb.DuckDBPyConnection, detected: Detected, src: Source, currency: str | None
+) -> tuple[dict[str, str], tuple[str, str], CostLoad]:
     cols = azure_exports.LegacyColumns(src.cells, src.refs)
     _check_legacy_columns(detected, cols, currency)
-    dataset = detected.dataset or _infer_dataset(con, detected, src, cols)
+    dataset, note = _decide_dataset(con, detected, src, cols)
+    load = CostLoad(dataset, notes=[note] if note else [])
     exprs = azure_exports.focus_select(cols, dataset, currency)
     required = {
         "cost": "BilledCost" if dataset == "actual" else "EffectiveCost",
@@ -96,7 +124,7 @@ def _plan(
     mapped = {required[f]: cols.fields[f] for f in required}
     if cols.has("currency"):
         mapped["BillingCurrency"] = cols.fields["currency"]
-    return dataset, _required(exprs, mapped, tuple(mapped)), []
+    return _required(exprs, mapped, tuple(mapped)), azure_exports.lookup_joins(cols), load
 
 
 def _check_legacy_columns(
@@ -113,29 +141,56 @@ def _check_legacy_columns(
         )
 
 
-def _infer_dataset(
+def _decide_dataset(
     con: duckdb.DuckDBPyConnection,
     detected: Detected,
     src: Source,
     cols: azure_exports.LegacyColumns,
-) -> str:
-    """Amortized exports are the ones with unused-commitment rows or amortized usage."""
-    if any("amortiz" in p.name.lower() for p in detected.parts):
-        return "amortized"
-    if not cols.has("chargetype"):
-        return "actual"
+) -> tuple[str, str | None]:
+    """(dataset, note): the manifest or --kind, else the rows, else the file name."""
+    if detected.dataset:
+        return detected.dataset, None
+    from_rows = _dataset_from_rows(con, detected, src, cols)
+    if from_rows:
+        return from_rows, None
+    # Only now may the name speak: on-demand rows read the same in both datasets.
+    name = " ".join(p.name.lower() for p in (detected.path, *detected.parts))
+    guess = "amortized" if "amortiz" in name else ("actual" if "actual" in name else None)
+    if guess:
+        return (
+            guess,
+            f"dataset '{guess}' taken from the file name: no row tells actual from amortized cost",
+        )
+    return "actual", "no row tells actual from amortized cost: loaded as actual"
+
+
+def _dataset_from_rows(
+    con: duckdb.DuckDBPyConnection,
+    detected: Detected,
+    src: Source,
+    cols: azure_exports.LegacyColumns,
+) -> str | None:
+    """Amortized rows: unused commitments or commitment usage with a cost; actual: at 0."""
+    if not cols.has("chargetype") or not cols.has("pricingmodel"):
+        return None
     chargetype, model, cost = cols.ref("chargetype"), cols.ref("pricingmodel"), cols.ref("cost")
     # Actual cost bills commitment-covered usage at 0; amortized spreads the purchase onto it.
-    amortized_usage = (
-        f"({chargetype} = 'Usage' AND replace({model}, ' ', '') IN ('Reservation', 'SavingsPlan') "
-        f"AND TRY_CAST({cost} AS DOUBLE) <> 0)"
+    covered = (
+        f"{chargetype} = 'Usage' AND replace({model}, ' ', '') IN ('Reservation', 'SavingsPlan')"
     )
-    sql = (
-        f"SELECT count(*) FROM {src.sql} WHERE {chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan') "
-        f"OR {amortized_usage}"
+    amortized = (
+        f"{chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan') "
+        f"OR ({covered} AND TRY_CAST({cost} AS DOUBLE) <> 0)"
     )
-    row = con.execute(sql).fetchone()
-    return "amortized" if row and row[0] else "actual"
+    actual = f"{covered} AND TRY_CAST({cost} AS DOUBLE) = 0"
+    sql = f"SELECT count(*) FILTER ({amortized}), count(*) FILTER ({actual}) FROM {src.sql}"
+    try:
+        row = con.execute(sql).fetchone()
+    except duckdb.Error as exc:
+        raise _explain(detected, exc) from exc
+    if row and row[0]:
+        return "amortized"
+    return "actual" if row and row[1] else None
 
 
 def _required(
@@ -143,9 +198,7 @@ def _required(
 ) -> dict[str, str]:
     """Make an empty value in a required column an error naming the column."""
     for column in columns:
-        header = mapped[column][1]
-        tag = quote_literal(f"{ERROR_TAG}\u241f{header}\u241fmissing\u241f")
-        exprs[column] = f"coalesce({exprs[column]}, error({tag}))"
+        exprs[column] = f"coalesce({exprs[column]}, {missing_error(mapped[column][1])})"
     return exprs
 
 
@@ -154,13 +207,18 @@ def _insert(
     detected: Detected,
     src: Source,
     exprs: dict[str, str],
+    joins: tuple[str, str] | None,
     import_id: int,
     dataset: str,
 ) -> None:
     exprs = {**exprs, "_import_id": str(import_id), "_dataset": quote_literal(dataset)}
     select = ",\n".join(f"{exprs.get(c, 'NULL')} AS {quote_ident(c)}" for c in COST_COLUMNS)
+    relation = src.sql
+    if joins:
+        keys, lookups = joins
+        relation = f"(SELECT *, {keys} FROM {src.sql}) s {lookups}"
     try:
-        con.execute(f"INSERT INTO costs SELECT {select} FROM {src.sql}")
+        con.execute(f"INSERT INTO costs BY NAME SELECT {select} FROM {relation}")
     except duckdb.Error as exc:
         raise _explain(detected, exc) from exc
 
@@ -181,61 +239,14 @@ def _explain(detected: Detected, exc: duckdb.Error) -> IngestError:
     return IngestError(detected.path, message, row=row, line=line, column=column)
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, import_id: int, load: CostLoad) -> None:
-    row = con.execute(
-        "SELECT count(*), min(BillingPeriodStart), max(BillingPeriodEnd) FROM costs WHERE _import_id = ?",
-        [import_id],
-    ).fetchone()
-    assert row is not None
-    load.rows, load.period_start, load.period_end = int(row[0]), row[1], row[2]
-
-
-_KEY = "coalesce(SubAccountId, BillingAccountId, '')"
-
-
-def _replace_superseded(con: duckdb.DuckDBPyConnection, import_id: int, load: CostLoad) -> None:
-    """Delete older rows this import supersedes, or this import's rows if they are staler."""
-    overlaps = "(" + ", ".join(quote_literal(d) for d in _OVERLAPS[load.dataset]) + ")"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _keys AS
-        SELECT {_KEY} AS k, BillingPeriodStart AS p, max(ChargePeriodStart) AS newest
-        FROM costs WHERE _import_id = $1 GROUP BY ALL""",
-        [import_id],
+register(Format("focus", "cost", ("csv", "parquet"), focus.probe_focus, load_cost_export))
+for _name in azure_exports.LEGACY_FORMATS:
+    register(
+        Format(
+            _name,
+            "cost",
+            ("csv", "parquet"),
+            azure_exports.probe_cost_details(_name),
+            load_cost_export,
+        )
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _old AS
-        SELECT {_KEY} AS k, BillingPeriodStart AS p, max(ChargePeriodStart) AS newest,
-               list(DISTINCT _import_id) AS imports
-        FROM costs c WHERE _import_id <> $1 AND _dataset IN {overlaps}
-          AND EXISTS (SELECT 1 FROM _keys WHERE k = {_KEY} AND p = c.BillingPeriodStart)
-        GROUP BY ALL""",
-        [import_id],
-    )
-    stale = f"""DELETE FROM costs c WHERE _import_id = $1 AND EXISTS (SELECT 1 FROM _old o
-        JOIN _keys n USING (k, p) WHERE o.newest > n.newest AND o.k = {_KEY} AND o.p = c.BillingPeriodStart)"""
-    load.stale_rows = _deleted(con, stale, [import_id])
-    replaced = con.execute(
-        "SELECT DISTINCT unnest(imports) FROM _old o JOIN _keys n USING (k, p) WHERE o.newest <= n.newest"
-    ).fetchall()
-    load.replaced_imports = sorted(int(r[0]) for r in replaced)
-    delete = f"""DELETE FROM costs c WHERE _import_id <> $1 AND _dataset IN {overlaps}
-        AND EXISTS (SELECT 1 FROM _old o JOIN _keys n USING (k, p)
-                    WHERE o.newest <= n.newest AND o.k = {_KEY} AND o.p = c.BillingPeriodStart)"""
-    load.replaced_rows = _deleted(con, delete, [import_id])
-    load.rows -= load.stale_rows
-
-
-def _deleted(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _scope(con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int) -> str | None:
-    export_scope = detected.manifest.get("exportConfig", {}).get("resourceId")
-    if export_scope:
-        return str(export_scope).split("/providers/Microsoft.CostManagement")[0]
-    rows = con.execute(
-        f"SELECT DISTINCT {_KEY} FROM costs WHERE _import_id = ? ORDER BY 1 LIMIT 4", [import_id]
-    ).fetchall()
-    names = [str(r[0]) for r in rows]
-    return ", ".join(names[:3]) + (" and more" if len(names) > 3 else "") if names else None

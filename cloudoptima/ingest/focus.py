@@ -2,8 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
+from cloudoptima.ingest.formats import Probe
+from cloudoptima.ingest.headers import normalise_name
+from cloudoptima.ingest.sniff import Sniffed
 from cloudoptima.ingest.sqltypes import convert
 from cloudoptima.storage.schema import COST_COLUMNS, INTERNAL_COST_COLUMNS
+
+# Names only FOCUS uses; a header with two of them is FOCUS (possibly a broken one).
+_FOCUS_ONLY = {
+    "billedcost",
+    "effectivecost",
+    "listcost",
+    "contractedcost",
+    "chargeperiodstart",
+    "chargeperiodend",
+    "billingperiodstart",
+    "billingperiodend",
+    "chargecategory",
+    "providername",
+    "subaccountid",
+    "servicecategory",
+}
+_FOCUS_11 = {"servicesubcategory", "skumeter", "capacityreservationid", "skupricedetails"}
+_FOCUS_12 = {"billingaccounttype", "subaccounttype", "invoiceid", "pricingcurrency"}
+_MINUTES_ONLY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")
 
 # Microsoft renamed these between dataset versions; rows are stored under the 1.2 name.
 RENAMED = {
@@ -53,3 +77,35 @@ def focus_select(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
     if "BillingPeriodEnd" not in exprs and "BillingPeriodStart" in exprs:
         exprs["BillingPeriodEnd"] = f"{exprs['BillingPeriodStart']} + INTERVAL 1 MONTH"
     return exprs
+
+
+def probe_focus(sniffed: Sniffed) -> Probe | None:
+    """A FOCUS export and its version, from the column names (and first date)."""
+    names = [normalise_name(n) for n in sniffed.names]
+    fields = set(names)
+    if len(fields & _FOCUS_ONLY) < 2:
+        return None
+    version = _focus_version(fields)
+    if version == "1.0" and any(n.startswith("x_") for n in names):
+        version = _microsoft_focus_10_revision(sniffed, names)
+    return Probe(version, "focus")
+
+
+def _microsoft_focus_10_revision(sniffed: Sniffed, names: list[str]) -> str:
+    """Microsoft's FocusCost 1.0 and 1.0r2 differ only in dates: 1.0r2 adds seconds."""
+    if sniffed.file_type != "csv" or "chargeperiodstart" not in names:
+        return "1.0"
+    first = sniffed.header.first_row
+    index = names.index("chargeperiodstart")
+    value = first[index] if index < len(first) else ""
+    return "1.0" if _MINUTES_ONLY.fullmatch(value) else "1.0r2"
+
+
+def _focus_version(fields: set[str]) -> str:
+    if fields & _FOCUS_12:
+        return "1.2"
+    if fields & _FOCUS_11:
+        return "1.1"
+    if {"x_chargeid", "usagequantity"} & fields:
+        return "1.0-preview"
+    return "1.0"

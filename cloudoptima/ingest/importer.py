@@ -13,15 +13,9 @@ from typing import Any
 
 import duckdb
 
-from cloudoptima.errors import CloudOptimaError, IngestError
-from cloudoptima.ingest.cost_loader import load_costs
-from cloudoptima.ingest.detect import Detected, detect
-from cloudoptima.ingest.loaders import (
-    load_inventory,
-    load_metrics,
-    load_reservation_recommendations,
-)
-from cloudoptima.ingest.manifest import expected_rows, find_manifests
+from cloudoptima.errors import CloudOptimaError
+from cloudoptima.ingest.detect import Detected, detect, format_of
+from cloudoptima.ingest.manifest import find_manifests
 from cloudoptima.reference.currencies import check_currency
 
 
@@ -122,47 +116,7 @@ def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOption
 def _load(
     con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
 ) -> dict[str, Any]:
-    if detected.kind == "cost":
-        load = load_costs(con, detected, import_id, currency=options.currency)
-        _check_manifest_rows(detected, load.rows + load.stale_rows)
-        return {
-            "rows": load.rows,
-            "dataset": load.dataset,
-            "scope": load.scope,
-            "billing_period_start": load.period_start,
-            "billing_period_end": load.period_end,
-            "message": _cost_message(load),
-            "replaced": load.replaced_imports,
-        }
-    if detected.kind == "inventory":
-        return load_inventory(con, detected, import_id, options.seen_at or _now())
-    if detected.kind == "metrics":
-        return load_metrics(con, detected, import_id)
-    return load_reservation_recommendations(con, detected, import_id)
-
-
-def _cost_message(load: Any) -> str:
-    parts = [f"{load.rows} {load.dataset} cost rows"]
-    if load.replaced_imports:
-        ids = ", ".join(f"#{i}" for i in load.replaced_imports)
-        parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
-    if load.stale_rows:
-        parts.append(
-            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
-        )
-    if load.ignored_columns:
-        parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
-    return "; ".join(parts)
-
-
-def _check_manifest_rows(detected: Detected, loaded: int) -> None:
-    promised = expected_rows(detected)
-    if promised is not None and promised != loaded:
-        raise IngestError(
-            detected.path / "manifest.json",
-            f"the manifest promises {promised} rows but the part files hold {loaded}: "
-            "a part file is truncated or belongs to another run",
-        )
+    return format_of(detected).load(con, detected, import_id, options)
 
 
 def _now() -> datetime:
