@@ -103,6 +103,7 @@ def utc_connection() -> duckdb.DuckDBPyConnection:
 
 def frame_of(con: duckdb.DuckDBPyConnection, sql: str) -> pl.DataFrame:
     """The result of a query as a Polars frame (through Arrow, types kept)."""
+    con.complete()  # a pending result of an earlier execute() would block the query
     frame = pl.from_arrow(con.sql(sql).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame
