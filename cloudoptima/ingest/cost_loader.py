@@ -8,6 +8,7 @@ replaces older deliveries of the same period so nothing is counted twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -18,7 +19,15 @@ from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.formats import Format, register
 from cloudoptima.ingest.lookups import register_lookups
 from cloudoptima.ingest.manifest import expected_rows
-from cloudoptima.ingest.source import Source, locate_value, source_of, translate_csv_error
+from cloudoptima.ingest.sniff import sniff
+from cloudoptima.ingest.source import (
+    Source,
+    csv_relation,
+    file_list,
+    locate_value,
+    source_of,
+    translate_csv_error,
+)
 from cloudoptima.ingest.sqltypes import missing_error, parse_failure
 from cloudoptima.ingest.supersede import CostLoad, replace_superseded, scope_of, summarise
 from cloudoptima.storage.schema import COST_COLUMNS
@@ -64,11 +73,15 @@ def load_costs(
     src = source_of(detected)
     if detected.format == "focus":
         load = CostLoad("focus")
-        exprs, joins = _plan_focus(detected, src, load), None
+        mapped = _focus_mapping(detected, src, load)
+        if detected.file_type == "csv":
+            _insert_focus_csv(con, detected, src, mapped, import_id)
+        else:
+            _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
     else:
         register_lookups(con)
         exprs, joins, load = _plan_legacy(con, detected, src, currency)
-    _insert(con, detected, src, exprs, joins, import_id, load.dataset)
+        _insert(con, detected, src, exprs, joins, import_id, load.dataset)
     summarise(con, import_id, load)
     replace_superseded(con, import_id, load)
     load.scope = scope_of(con, detected, import_id)
@@ -100,13 +113,50 @@ def _check_manifest_rows(detected: Detected, loaded: int) -> None:
         )
 
 
-def _plan_focus(detected: Detected, src: Source, load: CostLoad) -> dict[str, str]:
+def _focus_mapping(detected: Detected, src: Source, load: CostLoad) -> dict[str, tuple[str, str]]:
     mapped, load.ignored_columns = focus.map_columns(src.cells, src.refs)
     missing = [c for c in focus.REQUIRED if c not in mapped]
     if missing:
         raise IngestError(detected.path, f"this FOCUS file lacks the required column {missing[0]}")
-    exprs = focus.focus_select(mapped)
-    return _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart"))
+    return mapped
+
+
+def _focus_exprs(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()) -> dict[str, str]:
+    return _required(focus.focus_select(mapped, typed), mapped, focus.REQUIRED)
+
+
+def _insert_focus_csv(
+    con: duckdb.DuckDBPyConnection,
+    detected: Detected,
+    src: Source,
+    mapped: dict[str, tuple[str, str]],
+    import_id: int,
+) -> None:
+    """Let the CSV reader parse numbers itself; a cell it refuses goes the slow way.
+
+    The reader keeps refused rows aside (``store_rejects``) instead of failing, so
+    the transaction stays usable: the rows are then loaded again from text, where
+    :mod:`.sqltypes` either accepts the value or names its row, line and column.
+    """
+    typed = focus.reader_types(mapped)
+    rejects = f"_rejects_{import_id}"
+    columns = {ref: typed.get(ref, "VARCHAR") for ref in src.refs}
+    relation = csv_relation(
+        file_list(detected.parts),
+        detected.sniffed or sniff(detected.path),
+        columns,
+        store_rejects="true",
+        rejects_table=quote_literal(rejects),
+        rejects_scan=quote_literal(f"{rejects}_scan"),
+    )
+    fast = Source(relation, src.cells, src.refs)
+    _insert(con, detected, fast, _focus_exprs(mapped, typed), None, import_id, "focus")
+    refused = con.execute(f"SELECT count(*) FROM {quote_ident(rejects)}").fetchone()
+    if refused and refused[0]:
+        con.execute("DELETE FROM costs WHERE _import_id = ?", [import_id])
+        _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
+    for table in (rejects, f"{rejects}_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
 
 
 def _plan_legacy(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from cloudoptima.ingest.formats import Probe
 from cloudoptima.ingest.headers import normalise_name
@@ -42,6 +43,7 @@ RENAMED = {
     "x_ondemandunitprice": "ListUnitPrice",
 }
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart")
+READER_TYPES = ("DECIMAL", "DOUBLE", "BOOLEAN")
 _BY_LOWER = {name.lower(): name for name in COST_COLUMNS if name not in INTERNAL_COST_COLUMNS}
 
 
@@ -60,11 +62,28 @@ def map_columns(cells: list[str], refs: list[str]) -> tuple[dict[str, tuple[str,
     return mapped, ignored
 
 
-def focus_select(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
-    """Workspace column -> typed SQL expression for a FOCUS file."""
+def reader_types(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """SQL ref -> the type DuckDB's CSV reader can parse it as itself (the fast path).
+
+    Only numbers and booleans: the reader refuses exactly what TRY_CAST refuses for
+    them (tests/ingest/test_fast_path.py). Timestamps stay text for
+    :func:`.sqltypes.try_timestamp`, because the reader ignores UTC offsets.
+    """
+    return {
+        ref: COST_COLUMNS[column]
+        for column, (ref, _) in mapped.items()
+        if COST_COLUMNS[column].startswith(READER_TYPES)
+    }
+
+
+def focus_select(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()) -> dict[str, str]:
+    """Workspace column -> typed SQL expression for a FOCUS file.
+
+    ``typed`` names the refs the reader already converted (see :func:`reader_types`).
+    """
     exprs: dict[str, str] = {}
     for column, (ref, header) in mapped.items():
-        exprs[column] = convert(ref, header, COST_COLUMNS[column])
+        exprs[column] = ref if ref in typed else convert(ref, header, COST_COLUMNS[column])
     if "ResourceId" in exprs:
         # Azure mixes '/resourceGroups/' and '/RESOURCEGROUPS/' casing; ids join lower-cased.
         exprs["ResourceId"] = f"lower({exprs['ResourceId']})"

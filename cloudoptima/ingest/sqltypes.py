@@ -74,10 +74,10 @@ def as_json_object(raw: str, column: str) -> str:
     braced = (
         f"(CASE WHEN starts_with(ltrim({raw}), '{{') THEN {raw} ELSE '{{' || {raw} || '}}' END)"
     )
+    # TRY_CAST validates and keeps the text as delivered: each cell is parsed once.
     return (
         f"CASE WHEN {raw} IS NULL OR trim({raw}) = '' THEN NULL "
-        f"WHEN json_valid({braced}) THEN {braced}::JSON "
-        f"ELSE {_fail(column, 'json', raw)} END"
+        f"ELSE coalesce(TRY_CAST({braced} AS JSON), {_fail(column, 'json', raw)}) END"
     )
 
 
