@@ -85,8 +85,12 @@ class LegacyColumns:
         return self.fields[field][1] if field in self.fields else field
 
 
-def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dict[str, str]:
-    """FOCUS column -> SQL expression over the source relation, for one export."""
+def focus_select(cols: LegacyColumns, dataset: str | None, currency: str | None) -> dict[str, str]:
+    """FOCUS column -> SQL expression over the source relation, for one export.
+
+    ``dataset`` None fills the columns of both datasets; the loader keeps one of them
+    once the stored rows have told which dataset the export is.
+    """
     c = cols
     num: Callable[[str], str] = lambda f: as_number(c.ref(f), c.header(f))  # noqa: E731
     qty: Callable[[str], str] = lambda f: as_number(c.ref(f), c.header(f), QUANTITY)  # noqa: E731
@@ -99,10 +103,10 @@ def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dic
     is_commitment = f"{pricingmodel} IN ('Reservation', 'SavingsPlan')"
     benefit = f"coalesce({r('benefitid')}, {r('reservationid')})"
     exprs = {
-        "BilledCost": cost if dataset == "actual" else "NULL",
+        "BilledCost": cost if dataset in (None, "actual") else "NULL",
         "EffectiveCost": (
             f"CASE WHEN {chargetype} IN ('Purchase', 'Refund') AND {is_commitment} THEN 0 ELSE {cost} END"
-            if dataset == "amortized"
+            if dataset in (None, "amortized")
             else "NULL"
         ),
         "ListCost": _list_cost(c),
@@ -279,7 +283,7 @@ def lookup_joins(c: LegacyColumns) -> tuple[str, str]:
     return keys, joins
 
 
-def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
+def _account_columns(c: LegacyColumns, dataset: str | None) -> dict[str, str]:
     r = c.ref
     sub = f"lower({r('subscriptionid')})"
     sub_id = f"CASE WHEN {sub} IS NULL THEN NULL WHEN starts_with({sub}, '/subscriptions/') THEN {sub} ELSE '/subscriptions/' || {sub} END"
@@ -297,10 +301,10 @@ def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
         "x_BillingProfileId": r("billingprofileid"),
         "x_BillingProfileName": r("billingprofilename"),
         "x_BilledCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
-        if dataset == "actual"
+        if dataset in (None, "actual")
         else "NULL",
         "x_EffectiveCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
-        if dataset == "amortized"
+        if dataset in (None, "amortized")
         else "NULL",
     }
 

@@ -15,6 +15,7 @@ import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest import azure_exports, focus
+from cloudoptima.ingest.amortization import settle_dataset
 from cloudoptima.ingest.detect import Detected
 from cloudoptima.ingest.formats import Format, register
 from cloudoptima.ingest.lookups import register_lookups
@@ -80,8 +81,11 @@ def load_costs(
             _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
     else:
         register_lookups(con)
-        exprs, joins, load = _plan_legacy(con, detected, src, currency)
+        exprs, joins, load = _plan_legacy(detected, src, currency)
         _insert(con, detected, src, exprs, joins, import_id, load.dataset)
+        if detected.dataset is None:
+            load.dataset, note = settle_dataset(con, detected, import_id)
+            load.notes.extend([note] if note else [])
     summarise(con, import_id, load)
     replace_superseded(con, import_id, load)
     load.scope = scope_of(con, detected, import_id)
@@ -143,7 +147,7 @@ def _insert_focus_csv(
     columns = {ref: typed.get(ref, "VARCHAR") for ref in src.refs}
     relation = csv_relation(
         file_list(detected.parts),
-        detected.sniffed or sniff(detected.path),
+        detected.sniffed or sniff(detected.parts[0]),
         columns,
         store_rejects="true",
         rejects_table=quote_literal(rejects),
@@ -160,15 +164,16 @@ def _insert_focus_csv(
 
 
 def _plan_legacy(
-    con: duckdb.DuckDBPyConnection, detected: Detected, src: Source, currency: str | None
+    detected: Detected, src: Source, currency: str | None
 ) -> tuple[dict[str, str], tuple[str, str], CostLoad]:
     cols = azure_exports.LegacyColumns(src.cells, src.refs)
     _check_legacy_columns(detected, cols, currency)
-    dataset, note = _decide_dataset(con, detected, src, cols)
-    load = CostLoad(dataset, notes=[note] if note else [])
+    # Unknown (None): both cost columns are filled and the stored rows decide later.
+    dataset = detected.dataset
+    load = CostLoad(dataset or "actual")
     exprs = azure_exports.focus_select(cols, dataset, currency)
     required = {
-        "cost": "BilledCost" if dataset == "actual" else "EffectiveCost",
+        "cost": "EffectiveCost" if dataset == "amortized" else "BilledCost",
         "date": "ChargePeriodStart",
     }
     mapped = {required[f]: cols.fields[f] for f in required}
@@ -189,58 +194,6 @@ def _check_legacy_columns(
             "this cost export has no currency column (BillingCurrency, BillingCurrencyCode "
             "or Currency); give the billing currency with --currency, e.g. --currency USD",
         )
-
-
-def _decide_dataset(
-    con: duckdb.DuckDBPyConnection,
-    detected: Detected,
-    src: Source,
-    cols: azure_exports.LegacyColumns,
-) -> tuple[str, str | None]:
-    """(dataset, note): the manifest or --kind, else the rows, else the file name."""
-    if detected.dataset:
-        return detected.dataset, None
-    from_rows = _dataset_from_rows(con, detected, src, cols)
-    if from_rows:
-        return from_rows, None
-    # Only now may the name speak: on-demand rows read the same in both datasets.
-    name = " ".join(p.name.lower() for p in (detected.path, *detected.parts))
-    guess = "amortized" if "amortiz" in name else ("actual" if "actual" in name else None)
-    if guess:
-        return (
-            guess,
-            f"dataset '{guess}' taken from the file name: no row tells actual from amortized cost",
-        )
-    return "actual", "no row tells actual from amortized cost: loaded as actual"
-
-
-def _dataset_from_rows(
-    con: duckdb.DuckDBPyConnection,
-    detected: Detected,
-    src: Source,
-    cols: azure_exports.LegacyColumns,
-) -> str | None:
-    """Amortized rows: unused commitments or commitment usage with a cost; actual: at 0."""
-    if not cols.has("chargetype") or not cols.has("pricingmodel"):
-        return None
-    chargetype, model, cost = cols.ref("chargetype"), cols.ref("pricingmodel"), cols.ref("cost")
-    # Actual cost bills commitment-covered usage at 0; amortized spreads the purchase onto it.
-    covered = (
-        f"{chargetype} = 'Usage' AND replace({model}, ' ', '') IN ('Reservation', 'SavingsPlan')"
-    )
-    amortized = (
-        f"{chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan') "
-        f"OR ({covered} AND TRY_CAST({cost} AS DOUBLE) <> 0)"
-    )
-    actual = f"{covered} AND TRY_CAST({cost} AS DOUBLE) = 0"
-    sql = f"SELECT count(*) FILTER ({amortized}), count(*) FILTER ({actual}) FROM {src.sql}"
-    try:
-        row = con.execute(sql).fetchone()
-    except duckdb.Error as exc:
-        raise _explain(detected, exc) from exc
-    if row and row[0]:
-        return "amortized"
-    return "actual" if row and row[1] else None
 
 
 def _required(
