@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from cloudoptima.errors import IngestError
-from cloudoptima.ingest.formats import KINDS, Format, identify
+from cloudoptima.ingest.formats import KINDS, Format, identify, load_builtin_formats
 from cloudoptima.ingest.headers import check_duplicates
 from cloudoptima.ingest.sniff import CsvHeader, Sniffed, sniff
 
@@ -83,9 +83,7 @@ def detect_file(sniffed: Sniffed, kind: str | None = None) -> Detected:
 
 def format_of(detected: Detected) -> Format:
     """The registered format of a detected input."""
-    from cloudoptima.ingest.formats import FORMATS
-
-    return FORMATS[detected.format]
+    return load_builtin_formats()[detected.format]
 
 
 def _dataset(fmt: Format, found: str | None, kind: str | None) -> str | None:

@@ -15,7 +15,7 @@ import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest.detect import Detected
-from cloudoptima.ingest.sniff import Sniffed
+from cloudoptima.ingest.sniff import Sniffed, sniff
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
@@ -71,11 +71,8 @@ def csv_relation(files: str, sniffed: Sniffed, columns: dict[str, str], **option
 
 
 def _sniffed(detected: Detected) -> Sniffed:
-    if detected.sniffed is None:  # a Detected built by hand
-        from cloudoptima.ingest.sniff import sniff
-
-        return sniff(detected.parts[0])
-    return detected.sniffed
+    # a Detected built by hand has not been sniffed yet
+    return detected.sniffed or sniff(detected.parts[0])
 
 
 def translate_csv_error(path: Path, exc: duckdb.Error) -> IngestError | None:
@@ -111,7 +108,7 @@ def locate_value(
     if detected.file_type == "parquet":
         return _locate_in_parquet(detected, column, value, strip=strip), None
     for part in detected.parts:
-        rows = sniffed.csv_rows() if part == sniffed.path else _sniff_part(part).csv_rows()
+        rows = (sniffed if part == sniffed.path else sniff(part)).csv_rows()
         for row_number, line, cells in rows:
             cell = cells[index] if index < len(cells) else ""
             if _matches(cell.strip() if strip else cell, value):
@@ -122,12 +119,6 @@ def locate_value(
 def _matches(cell: str | None, value: str | None) -> bool:
     empty = cell is None or cell in NULL_STRINGS
     return (value is None and empty) or (value is not None and cell == value)
-
-
-def _sniff_part(part: Path) -> Sniffed:
-    from cloudoptima.ingest.sniff import sniff
-
-    return sniff(part)
 
 
 def _locate_in_parquet(detected: Detected, column: str, value: str | None, *, strip: bool) -> int:
