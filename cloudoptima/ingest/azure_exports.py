@@ -9,11 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cloudoptima.ingest.formats import Probe, ProbeFn
 from cloudoptima.ingest.headers import LEGACY_ALIASES, canonical_field, normalise_name
+from cloudoptima.ingest.sniff import Sniffed
 from cloudoptima.ingest.sqltypes import as_json_object, as_number, as_timestamp
+from cloudoptima.reference.currencies import check_currency
 from cloudoptima.storage.schema import QUANTITY
+from cloudoptima.storage.sql import quote_literal
 
 REQUIRED_FIELDS = ("date", "cost")
+# The Cost Management export flavours, in the order their probes are tried.
+LEGACY_FORMATS = ("payg", "mca-partner", "mca", "ea", "ea-legacy", "azure-usage")
+
+
+def probe_cost_details(name: str) -> ProbeFn:
+    """The content probe of one export flavour (``name`` from LEGACY_FORMATS)."""
+
+    def probe(sniffed: Sniffed) -> Probe | None:
+        found = legacy_format({normalise_name(n) for n in sniffed.names})
+        return Probe(found[1]) if found and found[0] == name else None
+
+    probe.__name__ = f"probe_{name.replace('-', '_')}"
+    return probe
 
 
 def legacy_format(fields: set[str]) -> tuple[str, str | None] | None:
@@ -68,8 +85,12 @@ class LegacyColumns:
         return self.fields[field][1] if field in self.fields else field
 
 
-def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dict[str, str]:
-    """FOCUS column -> SQL expression over the source relation, for one export."""
+def focus_select(cols: LegacyColumns, dataset: str | None, currency: str | None) -> dict[str, str]:
+    """FOCUS column -> SQL expression over the source relation, for one export.
+
+    ``dataset`` None fills the columns of both datasets; the loader keeps one of them
+    once the stored rows have told which dataset the export is.
+    """
     c = cols
     num: Callable[[str], str] = lambda f: as_number(c.ref(f), c.header(f))  # noqa: E731
     qty: Callable[[str], str] = lambda f: as_number(c.ref(f), c.header(f), QUANTITY)  # noqa: E731
@@ -82,16 +103,13 @@ def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dic
     is_commitment = f"{pricingmodel} IN ('Reservation', 'SavingsPlan')"
     benefit = f"coalesce({r('benefitid')}, {r('reservationid')})"
     exprs = {
-        "BilledCost": cost if dataset == "actual" else "NULL",
+        "BilledCost": cost if dataset in (None, "actual") else "NULL",
         "EffectiveCost": (
             f"CASE WHEN {chargetype} IN ('Purchase', 'Refund') AND {is_commitment} THEN 0 ELSE {cost} END"
-            if dataset == "amortized"
+            if dataset in (None, "amortized")
             else "NULL"
         ),
         "ListCost": _list_cost(c),
-        "ContractedCost": f"{num('unitprice')} * {qty('quantity')}"
-        if c.has("unitprice")
-        else "NULL",
         "ContractedUnitPrice": num("unitprice"),
         "ListUnitPrice": num("paygprice"),
         "x_EffectiveUnitPrice": num("effectiveprice"),
@@ -121,11 +139,6 @@ def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dic
             f"WHEN {is_commitment} THEN 'Used' END"
         ),
         "ConsumedQuantity": f"CASE WHEN coalesce({chargetype}, 'Usage') = 'Usage' THEN {qty('quantity')} END",
-        "ConsumedUnit": f"CASE WHEN coalesce({chargetype}, 'Usage') = 'Usage' THEN {_unit(r('unitofmeasure'))} END",
-        "PricingQuantity": f"{qty('quantity')} / {_block(r('unitofmeasure'))}",
-        "PricingUnit": _unit(r("unitofmeasure")),
-        "x_PricingBlockSize": _block(r("unitofmeasure")),
-        "x_PricingUnitDescription": r("unitofmeasure"),
         "ProviderName": "'Microsoft'",
         "PublisherName": f"coalesce({r('publishername')}, 'Microsoft')",
         "x_PublisherCategory": r("publishertype"),
@@ -169,6 +182,7 @@ def focus_select(cols: LegacyColumns, dataset: str, currency: str | None) -> dic
     }
     exprs.update(_account_columns(c, dataset))
     exprs.update(_resource_columns(c))
+    exprs.update(_unit_columns(c))
     return exprs
 
 
@@ -182,7 +196,8 @@ def _list_cost(c: LegacyColumns) -> str:
 
 
 def _currency(c: LegacyColumns, default: str | None) -> str:
-    fallback = f"'{default.upper()}'" if default else "NULL"
+    # --currency comes from the user: only a valid ISO 4217 code, and only as a quoted literal.
+    fallback = quote_literal(check_currency(default, what="--currency")) if default else "NULL"
     return f"upper(coalesce({c.ref('currency')}, {fallback}))"
 
 
@@ -213,16 +228,62 @@ def _benefit_kind(benefit: str, usage: str, spend: str) -> str:
     )
 
 
-def _block(unit: str) -> str:
-    # '100 Hours' -> 100; '1 Hour' or 'GB' -> 1
-    return f"coalesce(TRY_CAST(regexp_extract({unit}, '^\\s*([0-9.]+)', 1) AS DOUBLE), 1.0)"
+def _unit_columns(c: LegacyColumns) -> dict[str, str]:
+    """Block size and distinct unit of UnitOfMeasure, from the PricingUnits join."""
+    uom = c.ref("unitofmeasure")
+    # Units missing from PricingUnits fall back to splitting a leading number off
+    # ('7 Widgets' -> 7, 'Widgets'; 'GB' -> 1, 'GB'), as open_data.pricing_unit does.
+    block = f"coalesce(u.unit_block, TRY_CAST(regexp_extract({uom}, '^\\s*([0-9.]+)', 1) AS DOUBLE), 1.0)"
+    unit = f"coalesce(u.unit_name, nullif(trim(regexp_replace({uom}, '^\\s*[0-9.]+\\s*', '')), ''))"
+    usage = f"coalesce({c.ref('chargetype')}, 'Usage') = 'Usage'"
+    quantity = as_number(c.ref("quantity"), c.header("quantity"), QUANTITY)
+    # convert.md: ContractedCost = UnitPrice * Quantity / x_PricingBlockSize (EA unit
+    # prices are per UnitOfMeasure, e.g. per 100 hours)
+    price = as_number(c.ref("unitprice"), c.header("unitprice"))
+    contracted = f"{price} * {quantity} / {block}" if c.has("unitprice") else "NULL"
+    return {
+        "ContractedCost": contracted,
+        "x_PricingBlockSize": block,
+        "PricingUnit": unit,
+        "ConsumedUnit": f"CASE WHEN {usage} THEN {unit} END",
+        "PricingQuantity": f"{quantity} / {block}",
+        "x_PricingUnitDescription": uom,
+    }
 
 
-def _unit(unit: str) -> str:
-    return f"nullif(trim(regexp_replace({unit}, '^\\s*[0-9.]+\\s*', '')), '')"
+def lookup_joins(c: LegacyColumns) -> tuple[str, str]:
+    """(key columns to add to the source, LEFT JOINs on the open-data lookups).
+
+    The lookups are registered by :func:`cloudoptima.ingest.lookups.register_lookups`;
+    each join adds only the columns named in :func:`_resource_columns` and
+    :func:`_unit_columns`, so no source column (``c0``..) is shadowed.
+    """
+    r = c.ref
+    rid = f"lower({r('resourceid')})"
+    # the last provider segment with up to one child type: .../servers/x/databases/y
+    arm_type = (
+        f"nullif(regexp_extract({rid}, '.*/providers/([^/]+/[^/]+)', 1) "
+        f"|| coalesce('/' || nullif(regexp_extract({rid}, '.*/providers/[^/]+/[^/]+/[^/]+/([^/]+)/[^/]+$', 1), ''), ''), '')"
+    )
+    keys = (
+        f"coalesce({arm_type}, lower({r('resourcetype')})) AS _arm_type, "
+        f"lower(trim({r('resourcelocation')})) AS _region_key, "
+        f"trim({r('unitofmeasure')}) AS _unit_key, "
+        f"lower(trim({r('consumedservice')})) AS _service_key"
+    )
+    joins = (
+        "LEFT JOIN lk_units u ON u.unit_key = s._unit_key "
+        "LEFT JOIN lk_regions g ON g.region_key = s._region_key "
+        "LEFT JOIN lk_types t ON t.type_key = s._arm_type "
+        "LEFT JOIN lk_services sv ON sv.service_key = s._service_key AND sv.service_type = s._arm_type "
+        "LEFT JOIN lk_service_types st ON st.service_type = s._arm_type "
+        "LEFT JOIN lk_service_providers sp ON sp.service_key = "
+        "coalesce(split_part(s._arm_type, '/', 1), s._service_key)"
+    )
+    return keys, joins
 
 
-def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
+def _account_columns(c: LegacyColumns, dataset: str | None) -> dict[str, str]:
     r = c.ref
     sub = f"lower({r('subscriptionid')})"
     sub_id = f"CASE WHEN {sub} IS NULL THEN NULL WHEN starts_with({sub}, '/subscriptions/') THEN {sub} ELSE '/subscriptions/' || {sub} END"
@@ -240,10 +301,10 @@ def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
         "x_BillingProfileId": r("billingprofileid"),
         "x_BillingProfileName": r("billingprofilename"),
         "x_BilledCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
-        if dataset == "actual"
+        if dataset in (None, "actual")
         else "NULL",
         "x_EffectiveCostInUsd": as_number(r("costinusd"), c.header("costinusd"))
-        if dataset == "amortized"
+        if dataset in (None, "amortized")
         else "NULL",
     }
 
@@ -251,31 +312,49 @@ def _account_columns(c: LegacyColumns, dataset: str) -> dict[str, str]:
 def _resource_columns(c: LegacyColumns) -> dict[str, str]:
     r = c.ref
     rid = f"nullif(lower({r('resourceid')}), '')"
-    # the last provider segment with up to one child type: .../servers/x/databases/y
-    arm_type = (
-        f"nullif(regexp_extract({rid}, '.*/providers/([^/]+/[^/]+)', 1) "
-        f"|| coalesce('/' || nullif(regexp_extract({rid}, '.*/providers/[^/]+/[^/]+/[^/]+/([^/]+)/[^/]+$', 1), ''), ''), '')"
-    )
-    provider = f"coalesce(split_part({arm_type}, '/', 1), lower({r('consumedservice')}))"
-    location = f"lower(replace({r('resourcelocation')}, ' ', ''))"
-    region_id = (
-        f"coalesce((SELECT region_id FROM lk_region_alias WHERE alias = {location}), {location})"
-    )
-    category = (
-        f"coalesce(CASE WHEN {r('servicefamily')} IN (SELECT unnest(['Compute','Networking','Storage','Databases','Analytics','Security','Web','Other'])) "
-        f"THEN {r('servicefamily')} END, (SELECT category FROM lk_providers WHERE provider = {provider}), 'Other')"
-    )
+    family = r("servicefamily")
+    allowed = ", ".join(quote_literal(category) for category in FOCUS_SERVICE_CATEGORIES)
     return {
         "ResourceId": rid,
         "ResourceName": f"coalesce({r('resourcename')}, nullif(split_part({rid}, '/', -1), ''))",
-        "x_ResourceType": f"coalesce({arm_type}, lower({r('resourcetype')}))",
-        "ResourceType": (
-            f"coalesce((SELECT display FROM lk_types WHERE arm_type = coalesce({arm_type}, lower({r('resourcetype')}))), "
-            f"{arm_type}, lower({r('resourcetype')}))"
-        ),
+        "x_ResourceType": "s._arm_type",
+        "ResourceType": "coalesce(t.type_name, s._arm_type)",
         "x_ResourceGroupName": r("resourcegroup"),
-        "RegionId": region_id,
-        "RegionName": f"coalesce((SELECT region_name FROM lk_regions WHERE region_id = {region_id}), {r('resourcelocation')})",
-        "ServiceName": f"coalesce({r('metercategory')}, {r('servicename')}, 'Unknown')",
-        "ServiceCategory": category,
+        "RegionId": "coalesce(g.region_id, nullif(replace(s._region_key, ' ', ''), ''))",
+        "RegionName": f"coalesce(g.region_name, {r('resourcelocation')})",
+        # finops-toolkit convert.md: Services maps ConsumedService + ResourceType; the
+        # type alone, then the provider, then the export's own columns are fallbacks.
+        "ServiceName": (
+            f"coalesce(sv.service_name, st.service_name, {r('metercategory')}, "
+            f"{r('servicename')}, 'Unknown')"
+        ),
+        "ServiceCategory": (
+            "coalesce(sv.service_category, st.service_category, "
+            f"CASE WHEN {family} IN ({allowed}) THEN {family} END, sp.service_category, 'Other')"
+        ),
+        "ServiceSubcategory": "coalesce(sv.service_subcategory, st.service_subcategory)",
     }
+
+
+# FOCUS 1.2 ServiceCategory allowed values (specification/columns/servicecategory.md).
+FOCUS_SERVICE_CATEGORIES = (
+    "AI and Machine Learning",
+    "Analytics",
+    "Business Applications",
+    "Compute",
+    "Databases",
+    "Developer Tools",
+    "Multicloud",
+    "Identity",
+    "Integration",
+    "Internet of Things",
+    "Management and Governance",
+    "Media",
+    "Migration",
+    "Mobile",
+    "Networking",
+    "Security",
+    "Storage",
+    "Web",
+    "Other",
+)

@@ -1,31 +1,42 @@
 """Load one cost export into the ``costs`` table and replace what it supersedes.
 
-Azure re-delivers month-to-date exports every day. The rows of a newer export for
-the same subscription (or billing account) and billing period replace the older
-rows of any dataset they overlap: FOCUS overlaps both actual and amortized, actual
-and amortized only themselves. Nothing is counted twice.
+The cost formats register here: FOCUS (:mod:`cloudoptima.ingest.focus`) and the Cost
+Management flavours EA, MCA, MPA and PAYG (:mod:`cloudoptima.ingest.azure_exports`).
+Every one of them loads through :func:`load_cost_export`; :mod:`.supersede` then
+replaces older deliveries of the same period so nothing is counted twice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest import azure_exports, focus
+from cloudoptima.ingest.amortization import settle_dataset
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.formats import Format, register
 from cloudoptima.ingest.lookups import register_lookups
-from cloudoptima.ingest.source import Source, locate_value, source_of, translate_csv_error
-from cloudoptima.ingest.sqltypes import ERROR_TAG, parse_failure
+from cloudoptima.ingest.manifest import expected_rows
+from cloudoptima.ingest.sniff import sniff
+from cloudoptima.ingest.source import (
+    Source,
+    csv_relation,
+    file_list,
+    locate_value,
+    source_of,
+    translate_csv_error,
+)
+from cloudoptima.ingest.sqltypes import missing_error, parse_failure
+from cloudoptima.ingest.supersede import CostLoad, replace_superseded, scope_of, summarise
 from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
-_OVERLAPS = {
-    "focus": ("focus", "actual", "amortized"),
-    "actual": ("focus", "actual"),
-    "amortized": ("focus", "amortized"),
-}
+if TYPE_CHECKING:
+    from cloudoptima.ingest.importer import ImportOptions
+
 _PROBLEMS = {
     "number": "'{value}' is not a number",
     "date": "'{value}' is not a date Azure writes (ISO 8601, MM/dd/yyyy or M/d/yyyy)",
@@ -35,19 +46,21 @@ _PROBLEMS = {
 }
 
 
-@dataclass
-class CostLoad:
-    """What loading one cost export did."""
-
-    dataset: str
-    rows: int = 0
-    replaced_rows: int = 0
-    stale_rows: int = 0
-    replaced_imports: list[int] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    period_start: object = None
-    period_end: object = None
-    scope: str | None = None
+def load_cost_export(
+    con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
+) -> dict[str, Any]:
+    """The loader of every cost format: rows, period, scope and the import-log message."""
+    load = load_costs(con, detected, import_id, currency=options.currency)
+    _check_manifest_rows(detected, load.rows + load.stale_rows)
+    return {
+        "rows": load.rows,
+        "dataset": load.dataset,
+        "scope": load.scope,
+        "billing_period_start": load.period_start,
+        "billing_period_end": load.period_end,
+        "message": cost_message(load),
+        "replaced": load.replaced_imports,
+    }
 
 
 def load_costs(
@@ -58,45 +71,115 @@ def load_costs(
     currency: str | None = None,
 ) -> CostLoad:
     """Insert the rows of ``detected`` under ``import_id``; raise IngestError on bad input."""
-    register_lookups(con)
-    src = source_of(detected, con)
-    dataset, exprs, ignored = _plan(con, detected, src, currency)
-    load = CostLoad(dataset, ignored_columns=ignored)
-    _insert(con, detected, src, exprs, import_id, dataset)
-    _summarise(con, import_id, load)
-    _replace_superseded(con, import_id, load)
-    load.scope = _scope(con, detected, import_id)
+    src = source_of(detected)
+    if detected.format == "focus":
+        load = CostLoad("focus")
+        mapped = _focus_mapping(detected, src, load)
+        if detected.file_type == "csv":
+            _insert_focus_csv(con, detected, src, mapped, import_id)
+        else:
+            _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
+    else:
+        register_lookups(con)
+        exprs, joins, load = _plan_legacy(detected, src, currency)
+        _insert(con, detected, src, exprs, joins, import_id, load.dataset)
+        if detected.dataset is None:
+            load.dataset, note = settle_dataset(con, detected, import_id)
+            load.notes.extend([note] if note else [])
+    summarise(con, import_id, load)
+    replace_superseded(con, import_id, load)
+    load.scope = scope_of(con, detected, import_id)
     return load
 
 
-def _plan(
-    con: duckdb.DuckDBPyConnection, detected: Detected, src: Source, currency: str | None
-) -> tuple[str, dict[str, str], list[str]]:
-    if detected.format == "focus":
-        mapped, ignored = focus.map_columns(src.cells, src.refs)
-        missing = [c for c in focus.REQUIRED if c not in mapped]
-        if missing:
-            raise IngestError(
-                detected.path, f"this FOCUS file lacks the required column {missing[0]}"
-            )
-        exprs = focus.focus_select(mapped)
-        return (
-            "focus",
-            _required(exprs, mapped, ("BilledCost", "BillingCurrency", "ChargePeriodStart")),
-            ignored,
+def cost_message(load: CostLoad) -> str:
+    """The import-log message of a cost import."""
+    parts = [f"{load.rows} {load.dataset} cost rows", *load.notes]
+    if load.replaced_imports:
+        ids = ", ".join(f"#{i}" for i in load.replaced_imports)
+        parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
+    if load.stale_rows:
+        parts.append(
+            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
         )
+    if load.ignored_columns:
+        parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
+    return "; ".join(parts)
+
+
+def _check_manifest_rows(detected: Detected, loaded: int) -> None:
+    promised = expected_rows(detected)
+    if promised is not None and promised != loaded:
+        raise IngestError(
+            detected.path / "manifest.json",
+            f"the manifest promises {promised} rows but the part files hold {loaded}: "
+            "a part file is truncated or belongs to another run",
+        )
+
+
+def _focus_mapping(detected: Detected, src: Source, load: CostLoad) -> dict[str, tuple[str, str]]:
+    mapped, load.ignored_columns = focus.map_columns(src.cells, src.refs)
+    missing = [c for c in focus.REQUIRED if c not in mapped]
+    if missing:
+        raise IngestError(detected.path, f"this FOCUS file lacks the required column {missing[0]}")
+    return mapped
+
+
+def _focus_exprs(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()) -> dict[str, str]:
+    return _required(focus.focus_select(mapped, typed), mapped, focus.REQUIRED)
+
+
+def _insert_focus_csv(
+    con: duckdb.DuckDBPyConnection,
+    detected: Detected,
+    src: Source,
+    mapped: dict[str, tuple[str, str]],
+    import_id: int,
+) -> None:
+    """Let the CSV reader parse numbers itself; a cell it refuses goes the slow way.
+
+    The reader keeps refused rows aside (``store_rejects``) instead of failing, so
+    the transaction stays usable: the rows are then loaded again from text, where
+    :mod:`.sqltypes` either accepts the value or names its row, line and column.
+    """
+    typed = focus.reader_types(mapped)
+    rejects = f"_rejects_{import_id}"
+    columns = {ref: typed.get(ref, "VARCHAR") for ref in src.refs}
+    relation = csv_relation(
+        file_list(detected.parts),
+        detected.sniffed or sniff(detected.parts[0]),
+        columns,
+        store_rejects="true",
+        rejects_table=quote_literal(rejects),
+        rejects_scan=quote_literal(f"{rejects}_scan"),
+    )
+    fast = Source(relation, src.cells, src.refs)
+    _insert(con, detected, fast, _focus_exprs(mapped, typed), None, import_id, "focus")
+    refused = con.execute(f"SELECT count(*) FROM {quote_ident(rejects)}").fetchone()
+    if refused and refused[0]:
+        con.execute("DELETE FROM costs WHERE _import_id = ?", [import_id])
+        _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
+    for table in (rejects, f"{rejects}_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+
+
+def _plan_legacy(
+    detected: Detected, src: Source, currency: str | None
+) -> tuple[dict[str, str], tuple[str, str], CostLoad]:
     cols = azure_exports.LegacyColumns(src.cells, src.refs)
     _check_legacy_columns(detected, cols, currency)
-    dataset = detected.dataset or _infer_dataset(con, detected, src, cols)
+    # Unknown (None): both cost columns are filled and the stored rows decide later.
+    dataset = detected.dataset
+    load = CostLoad(dataset or "actual")
     exprs = azure_exports.focus_select(cols, dataset, currency)
     required = {
-        "cost": "BilledCost" if dataset == "actual" else "EffectiveCost",
+        "cost": "EffectiveCost" if dataset == "amortized" else "BilledCost",
         "date": "ChargePeriodStart",
     }
     mapped = {required[f]: cols.fields[f] for f in required}
     if cols.has("currency"):
         mapped["BillingCurrency"] = cols.fields["currency"]
-    return dataset, _required(exprs, mapped, tuple(mapped)), []
+    return _required(exprs, mapped, tuple(mapped)), azure_exports.lookup_joins(cols), load
 
 
 def _check_legacy_columns(
@@ -113,39 +196,12 @@ def _check_legacy_columns(
         )
 
 
-def _infer_dataset(
-    con: duckdb.DuckDBPyConnection,
-    detected: Detected,
-    src: Source,
-    cols: azure_exports.LegacyColumns,
-) -> str:
-    """Amortized exports are the ones with unused-commitment rows or amortized usage."""
-    if any("amortiz" in p.name.lower() for p in detected.parts):
-        return "amortized"
-    if not cols.has("chargetype"):
-        return "actual"
-    chargetype, model, cost = cols.ref("chargetype"), cols.ref("pricingmodel"), cols.ref("cost")
-    # Actual cost bills commitment-covered usage at 0; amortized spreads the purchase onto it.
-    amortized_usage = (
-        f"({chargetype} = 'Usage' AND replace({model}, ' ', '') IN ('Reservation', 'SavingsPlan') "
-        f"AND TRY_CAST({cost} AS DOUBLE) <> 0)"
-    )
-    sql = (
-        f"SELECT count(*) FROM {src.sql} WHERE {chargetype} IN ('UnusedReservation', 'UnusedSavingsPlan') "
-        f"OR {amortized_usage}"
-    )
-    row = con.execute(sql).fetchone()
-    return "amortized" if row and row[0] else "actual"
-
-
 def _required(
     exprs: dict[str, str], mapped: dict[str, tuple[str, str]], columns: tuple[str, ...]
 ) -> dict[str, str]:
     """Make an empty value in a required column an error naming the column."""
     for column in columns:
-        header = mapped[column][1]
-        tag = quote_literal(f"{ERROR_TAG}\u241f{header}\u241fmissing\u241f")
-        exprs[column] = f"coalesce({exprs[column]}, error({tag}))"
+        exprs[column] = f"coalesce({exprs[column]}, {missing_error(mapped[column][1])})"
     return exprs
 
 
@@ -154,13 +210,18 @@ def _insert(
     detected: Detected,
     src: Source,
     exprs: dict[str, str],
+    joins: tuple[str, str] | None,
     import_id: int,
     dataset: str,
 ) -> None:
     exprs = {**exprs, "_import_id": str(import_id), "_dataset": quote_literal(dataset)}
     select = ",\n".join(f"{exprs.get(c, 'NULL')} AS {quote_ident(c)}" for c in COST_COLUMNS)
+    relation = src.sql
+    if joins:
+        keys, lookups = joins
+        relation = f"(SELECT *, {keys} FROM {src.sql}) s {lookups}"
     try:
-        con.execute(f"INSERT INTO costs SELECT {select} FROM {src.sql}")
+        con.execute(f"INSERT INTO costs BY NAME SELECT {select} FROM {relation}")
     except duckdb.Error as exc:
         raise _explain(detected, exc) from exc
 
@@ -181,61 +242,14 @@ def _explain(detected: Detected, exc: duckdb.Error) -> IngestError:
     return IngestError(detected.path, message, row=row, line=line, column=column)
 
 
-def _summarise(con: duckdb.DuckDBPyConnection, import_id: int, load: CostLoad) -> None:
-    row = con.execute(
-        "SELECT count(*), min(BillingPeriodStart), max(BillingPeriodEnd) FROM costs WHERE _import_id = ?",
-        [import_id],
-    ).fetchone()
-    assert row is not None
-    load.rows, load.period_start, load.period_end = int(row[0]), row[1], row[2]
-
-
-_KEY = "coalesce(SubAccountId, BillingAccountId, '')"
-
-
-def _replace_superseded(con: duckdb.DuckDBPyConnection, import_id: int, load: CostLoad) -> None:
-    """Delete older rows this import supersedes, or this import's rows if they are staler."""
-    overlaps = "(" + ", ".join(quote_literal(d) for d in _OVERLAPS[load.dataset]) + ")"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _keys AS
-        SELECT {_KEY} AS k, BillingPeriodStart AS p, max(ChargePeriodStart) AS newest
-        FROM costs WHERE _import_id = $1 GROUP BY ALL""",
-        [import_id],
+register(Format("focus", "cost", ("csv", "parquet"), focus.probe_focus, load_cost_export))
+for _name in azure_exports.LEGACY_FORMATS:
+    register(
+        Format(
+            _name,
+            "cost",
+            ("csv", "parquet"),
+            azure_exports.probe_cost_details(_name),
+            load_cost_export,
+        )
     )
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _old AS
-        SELECT {_KEY} AS k, BillingPeriodStart AS p, max(ChargePeriodStart) AS newest,
-               list(DISTINCT _import_id) AS imports
-        FROM costs c WHERE _import_id <> $1 AND _dataset IN {overlaps}
-          AND EXISTS (SELECT 1 FROM _keys WHERE k = {_KEY} AND p = c.BillingPeriodStart)
-        GROUP BY ALL""",
-        [import_id],
-    )
-    stale = f"""DELETE FROM costs c WHERE _import_id = $1 AND EXISTS (SELECT 1 FROM _old o
-        JOIN _keys n USING (k, p) WHERE o.newest > n.newest AND o.k = {_KEY} AND o.p = c.BillingPeriodStart)"""
-    load.stale_rows = _deleted(con, stale, [import_id])
-    replaced = con.execute(
-        "SELECT DISTINCT unnest(imports) FROM _old o JOIN _keys n USING (k, p) WHERE o.newest <= n.newest"
-    ).fetchall()
-    load.replaced_imports = sorted(int(r[0]) for r in replaced)
-    delete = f"""DELETE FROM costs c WHERE _import_id <> $1 AND _dataset IN {overlaps}
-        AND EXISTS (SELECT 1 FROM _old o JOIN _keys n USING (k, p)
-                    WHERE o.newest <= n.newest AND o.k = {_KEY} AND o.p = c.BillingPeriodStart)"""
-    load.replaced_rows = _deleted(con, delete, [import_id])
-    load.rows -= load.stale_rows
-
-
-def _deleted(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> int:
-    row = con.execute(sql, params).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _scope(con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int) -> str | None:
-    export_scope = detected.manifest.get("exportConfig", {}).get("resourceId")
-    if export_scope:
-        return str(export_scope).split("/providers/Microsoft.CostManagement")[0]
-    rows = con.execute(
-        f"SELECT DISTINCT {_KEY} FROM costs WHERE _import_id = ? ORDER BY 1 LIMIT 4", [import_id]
-    ).fetchall()
-    names = [str(r[0]) for r in rows]
-    return ", ".join(names[:3]) + (" and more" if len(names) > 3 else "") if names else None

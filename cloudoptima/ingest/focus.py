@@ -2,8 +2,33 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
+
+from cloudoptima.ingest.formats import Probe
+from cloudoptima.ingest.headers import normalise_name
+from cloudoptima.ingest.sniff import Sniffed
 from cloudoptima.ingest.sqltypes import convert
 from cloudoptima.storage.schema import COST_COLUMNS, INTERNAL_COST_COLUMNS
+
+# Names only FOCUS uses; a header with two of them is FOCUS (possibly a broken one).
+_FOCUS_ONLY = {
+    "billedcost",
+    "effectivecost",
+    "listcost",
+    "contractedcost",
+    "chargeperiodstart",
+    "chargeperiodend",
+    "billingperiodstart",
+    "billingperiodend",
+    "chargecategory",
+    "providername",
+    "subaccountid",
+    "servicecategory",
+}
+_FOCUS_11 = {"servicesubcategory", "skumeter", "capacityreservationid", "skupricedetails"}
+_FOCUS_12 = {"billingaccounttype", "subaccounttype", "invoiceid", "pricingcurrency"}
+_MINUTES_ONLY = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\dZ")
 
 # Microsoft renamed these between dataset versions; rows are stored under the 1.2 name.
 RENAMED = {
@@ -18,6 +43,7 @@ RENAMED = {
     "x_ondemandunitprice": "ListUnitPrice",
 }
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart")
+READER_TYPES = ("DECIMAL", "DOUBLE", "BOOLEAN")
 _BY_LOWER = {name.lower(): name for name in COST_COLUMNS if name not in INTERNAL_COST_COLUMNS}
 
 
@@ -36,11 +62,28 @@ def map_columns(cells: list[str], refs: list[str]) -> tuple[dict[str, tuple[str,
     return mapped, ignored
 
 
-def focus_select(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
-    """Workspace column -> typed SQL expression for a FOCUS file."""
+def reader_types(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """SQL ref -> the type DuckDB's CSV reader can parse it as itself (the fast path).
+
+    Only numbers and booleans: the reader refuses exactly what TRY_CAST refuses for
+    them (tests/ingest/test_fast_path.py). Timestamps stay text for
+    :func:`.sqltypes.try_timestamp`, because the reader ignores UTC offsets.
+    """
+    return {
+        ref: COST_COLUMNS[column]
+        for column, (ref, _) in mapped.items()
+        if COST_COLUMNS[column].startswith(READER_TYPES)
+    }
+
+
+def focus_select(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()) -> dict[str, str]:
+    """Workspace column -> typed SQL expression for a FOCUS file.
+
+    ``typed`` names the refs the reader already converted (see :func:`reader_types`).
+    """
     exprs: dict[str, str] = {}
     for column, (ref, header) in mapped.items():
-        exprs[column] = convert(ref, header, COST_COLUMNS[column])
+        exprs[column] = ref if ref in typed else convert(ref, header, COST_COLUMNS[column])
     if "ResourceId" in exprs:
         # Azure mixes '/resourceGroups/' and '/RESOURCEGROUPS/' casing; ids join lower-cased.
         exprs["ResourceId"] = f"lower({exprs['ResourceId']})"
@@ -53,3 +96,35 @@ def focus_select(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
     if "BillingPeriodEnd" not in exprs and "BillingPeriodStart" in exprs:
         exprs["BillingPeriodEnd"] = f"{exprs['BillingPeriodStart']} + INTERVAL 1 MONTH"
     return exprs
+
+
+def probe_focus(sniffed: Sniffed) -> Probe | None:
+    """A FOCUS export and its version, from the column names (and first date)."""
+    names = [normalise_name(n) for n in sniffed.names]
+    fields = set(names)
+    if len(fields & _FOCUS_ONLY) < 2:
+        return None
+    version = _focus_version(fields)
+    if version == "1.0" and any(n.startswith("x_") for n in names):
+        version = _microsoft_focus_10_revision(sniffed, names)
+    return Probe(version, "focus")
+
+
+def _microsoft_focus_10_revision(sniffed: Sniffed, names: list[str]) -> str:
+    """Microsoft's FocusCost 1.0 and 1.0r2 differ only in dates: 1.0r2 adds seconds."""
+    if sniffed.file_type != "csv" or "chargeperiodstart" not in names:
+        return "1.0"
+    first = sniffed.header.first_row
+    index = names.index("chargeperiodstart")
+    value = first[index] if index < len(first) else ""
+    return "1.0" if _MINUTES_ONLY.fullmatch(value) else "1.0r2"
+
+
+def _focus_version(fields: set[str]) -> str:
+    if fields & _FOCUS_12:
+        return "1.2"
+    if fields & _FOCUS_11:
+        return "1.1"
+    if {"x_chargeid", "usagequantity"} & fields:
+        return "1.0-preview"
+    return "1.0"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -13,15 +12,11 @@ from typing import Any
 
 import duckdb
 
-from cloudoptima.errors import CloudOptimaError, IngestError
-from cloudoptima.ingest.cost_loader import load_costs
-from cloudoptima.ingest.detect import Detected, detect
-from cloudoptima.ingest.loaders import (
-    load_inventory,
-    load_metrics,
-    load_reservation_recommendations,
-)
-from cloudoptima.ingest.manifest import expected_rows, find_manifests
+from cloudoptima.errors import CloudOptimaError
+from cloudoptima.ingest.detect import Detected, detect, format_of
+from cloudoptima.ingest.fingerprint import Fingerprint
+from cloudoptima.ingest.manifest import find_manifests
+from cloudoptima.reference.currencies import check_currency
 
 
 @dataclass(frozen=True)
@@ -67,98 +62,75 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     return inputs
 
 
-def content_hash(path: Path, detected: Detected | None = None) -> str:
-    """SHA-256 of a file, or of an export run's manifest and parts in order."""
-    digest = hashlib.sha256()
-    files = list(detected.parts) if detected and path.is_dir() else [path]
-    for file in files:
-        with file.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
-                digest.update(chunk)
-    return digest.hexdigest()
-
-
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions) -> ImportResult:
     """Import ``path`` atomically; failures are logged, never half-applied."""
     started = _now()
     import_id = _next_import_id(con)
     detected: Detected | None = None
     try:
+        if options.currency is not None:
+            # Refuse a bad --currency before reading anything: it would reach SQL otherwise.
+            check_currency(options.currency, what="--currency")
         detected = detect(path, options.kind)
-        digest = content_hash(path, detected)
-        previous = _previous_import(con, digest)
-        if previous is not None:
-            return _log_skip(con, import_id, path, detected, digest, previous, started)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            info = _load(con, detected, import_id, options)
-            _log(con, import_id, path, detected, digest, "loaded", started, info)
-            if options.before_commit:
-                options.before_commit(detected)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        _keep_raw(path, digest, options.raw_dir)
-        return ImportResult(
-            import_id,
-            str(path),
-            "loaded",
-            detected.kind,
-            detected.format,
-            int(info.get("rows", 0)),
-            str(info.get("message", "")),
-        )
+        return _import_detected(con, path, detected, import_id, options, started)
     except CloudOptimaError as exc:
         _log_failure(con, import_id, path, detected, started, str(exc))
         kind, fmt = (detected.kind, detected.format) if detected else (None, None)
         return ImportResult(import_id, str(path), "failed", kind, fmt, error=str(exc))
 
 
+def _import_detected(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    detected: Detected,
+    import_id: int,
+    options: ImportOptions,
+    started: datetime,
+) -> ImportResult:
+    con.execute("BEGIN TRANSACTION")
+    # From here until settle(), the hash thread may interrupt any statement.
+    fingerprint = Fingerprint(con, path, detected)
+    try:
+        info = _load(con, detected, import_id, options)
+    except (CloudOptimaError, duckdb.Error):
+        previous = fingerprint.settle()
+        con.execute("ROLLBACK")
+        # Content imported before is skipped, even when its load failed or was interrupted.
+        if previous is None:
+            raise
+        return _log_skip(con, import_id, path, detected, fingerprint, previous, started)
+    except BaseException:
+        fingerprint.cancel()
+        con.execute("ROLLBACK")
+        raise
+    previous = fingerprint.settle()
+    if previous is not None:
+        con.execute("ROLLBACK")
+        return _log_skip(con, import_id, path, detected, fingerprint, previous, started)
+    try:
+        _log(con, import_id, path, detected, fingerprint.digest, "loaded", started, info)
+        if options.before_commit:
+            options.before_commit(detected)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    _keep_raw(path, fingerprint.digest, options.raw_dir)
+    return ImportResult(
+        import_id,
+        str(path),
+        "loaded",
+        detected.kind,
+        detected.format,
+        int(info.get("rows", 0)),
+        str(info.get("message", "")),
+    )
+
+
 def _load(
     con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
 ) -> dict[str, Any]:
-    if detected.kind == "cost":
-        load = load_costs(con, detected, import_id, currency=options.currency)
-        _check_manifest_rows(detected, load.rows + load.stale_rows)
-        return {
-            "rows": load.rows,
-            "dataset": load.dataset,
-            "scope": load.scope,
-            "billing_period_start": load.period_start,
-            "billing_period_end": load.period_end,
-            "message": _cost_message(load),
-            "replaced": load.replaced_imports,
-        }
-    if detected.kind == "inventory":
-        return load_inventory(con, detected, import_id, options.seen_at or _now())
-    if detected.kind == "metrics":
-        return load_metrics(con, detected, import_id)
-    return load_reservation_recommendations(con, detected, import_id)
-
-
-def _cost_message(load: Any) -> str:
-    parts = [f"{load.rows} {load.dataset} cost rows"]
-    if load.replaced_imports:
-        ids = ", ".join(f"#{i}" for i in load.replaced_imports)
-        parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
-    if load.stale_rows:
-        parts.append(
-            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
-        )
-    if load.ignored_columns:
-        parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
-    return "; ".join(parts)
-
-
-def _check_manifest_rows(detected: Detected, loaded: int) -> None:
-    promised = expected_rows(detected)
-    if promised is not None and promised != loaded:
-        raise IngestError(
-            detected.path / "manifest.json",
-            f"the manifest promises {promised} rows but the part files hold {loaded}: "
-            "a part file is truncated or belongs to another run",
-        )
+    return format_of(detected).load(con, detected, import_id, options)
 
 
 def _now() -> datetime:
@@ -168,13 +140,6 @@ def _now() -> datetime:
 def _next_import_id(con: duckdb.DuckDBPyConnection) -> int:
     row = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
     return int(row[0]) if row else 1
-
-
-def _previous_import(con: duckdb.DuckDBPyConnection, digest: str) -> int | None:
-    row = con.execute(
-        "SELECT min(import_id) FROM imports WHERE content_hash = ? AND status = 'loaded'", [digest]
-    ).fetchone()
-    return int(row[0]) if row and row[0] is not None else None
 
 
 def _log(
@@ -224,12 +189,13 @@ def _log_skip(
     import_id: int,
     path: Path,
     detected: Detected,
-    digest: str,
+    fingerprint: Fingerprint,
     previous: int,
     started: datetime,
 ) -> ImportResult:
     message = f"already imported as #{previous}; nothing changed"
-    _log(con, import_id, path, detected, digest, "skipped", started, {"message": message})
+    info = {"message": message}
+    _log(con, import_id, path, detected, fingerprint.digest, "skipped", started, info)
     return ImportResult(import_id, str(path), "skipped", detected.kind, detected.format, 0, message)
 
 

@@ -14,19 +14,28 @@ Examples
 
 from __future__ import annotations
 
-import codecs
-import csv
 import json
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import duckdb
 import polars as pl
 
 from cloudoptima.errors import IngestError
+from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.formats import Format, Probe, register
 from cloudoptima.ingest.inventory_fields import JsonObject, RecordError, lookup, resource_row
+from cloudoptima.ingest.sniff import Sniffed, sniff
+from cloudoptima.ingest.sqltypes import parse_timestamps
 from cloudoptima.storage.schema import RESOURCE_COLUMNS
+from cloudoptima.storage.sql import quote_ident
 
-__all__ = ["INVENTORY_FORMATS", "inventory_format", "parse_inventory"]
+if TYPE_CHECKING:
+    from cloudoptima.ingest.importer import ImportOptions
+
+__all__ = ["INVENTORY_FORMATS", "inventory_format", "load_inventory", "parse_inventory"]
 
 INVENTORY_FORMATS = (
     "resource-graph-json",
@@ -87,33 +96,39 @@ def polars_schema(columns: dict[str, str], exclude: frozenset[str]) -> dict[str,
 
 
 RESOURCE_SCHEMA = polars_schema(RESOURCE_COLUMNS, _STORAGE_COLUMNS)
+# Records before their timestamps are parsed in SQL, with the record number.
+_RAW_SCHEMA = {**RESOURCE_SCHEMA, "time_created": pl.Utf8(), "_row": pl.Int64()}
 
 
-def inventory_format(path: Path) -> str | None:
-    """Return the inventory format of ``path`` (one of ``INVENTORY_FORMATS``) or None.
+def as_sniffed(source: Path | Sniffed) -> Sniffed:
+    """A sniffed file from a path, or the one already sniffed."""
+    return source if isinstance(source, Sniffed) else sniff(Path(source))
+
+
+def inventory_format(source: Path | Sniffed) -> str | None:
+    """Return the inventory format of a file (one of ``INVENTORY_FORMATS``) or None.
 
     Detection reads the content only; unreadable or unrecognised files give None.
     """
-    path = Path(path)
-    kind = sniff(path)
-    if kind == "json":
-        try:
-            return _json_format(read_json(path))
-        except IngestError:
-            return None
-    if kind == "text":
-        header = {name.strip().lower() for name in csv_header(path)}
-        return "resource-graph-csv" if {"id", "type"} <= header else None
+    try:
+        sniffed = as_sniffed(source)
+        if sniffed.file_type == "json":
+            return sniffed.remember("inventory-json", lambda: _json_format(_document(sniffed)))
+        if sniffed.file_type == "csv":
+            header = {name.lower() for name in sniffed.names}
+            return "resource-graph-csv" if {"id", "type"} <= header else None
+    except IngestError:
+        return None
     return None
 
 
-def parse_inventory(path: Path, fmt: str | None = None) -> pl.DataFrame:
+def parse_inventory(source: Path | Sniffed, fmt: str | None = None) -> pl.DataFrame:
     """Parse an inventory file into one row per resource (last occurrence of an id wins).
 
     Parameters
     ----------
-    path
-        The file to read.
+    source
+        The file to read, or the file as :func:`cloudoptima.ingest.sniff.sniff` read it.
     fmt
         One of ``INVENTORY_FORMATS``; detected from the content when None.
 
@@ -128,40 +143,82 @@ def parse_inventory(path: Path, fmt: str | None = None) -> pl.DataFrame:
     IngestError
         The file is not inventory, is malformed, or a record lacks an id.
     """
-    path = Path(path)
     if fmt is not None and fmt not in INVENTORY_FORMATS:
         raise ValueError(f"unknown inventory format {fmt!r}; expected one of {INVENTORY_FORMATS}")
-    kind = sniff(path)
-    if fmt == "resource-graph-csv" or (fmt is None and kind == "text"):
-        return _rows_frame(path, _csv_records(path), in_csv=True)
-    if fmt is None and kind != "json":
-        raise IngestError(path, "not an inventory file: expected JSON or a Resource Graph CSV")
-    document = read_json(path)
+    sniffed = as_sniffed(source)
+    if fmt == "resource-graph-csv" or (fmt is None and sniffed.file_type == "csv"):
+        return _rows_frame(sniffed, _csv_records(sniffed), in_csv=True)
+    if fmt is None and sniffed.file_type != "json":
+        raise IngestError(
+            sniffed.path, "not an inventory file: expected JSON or a Resource Graph CSV"
+        )
+    document = _document(sniffed)
     fmt = fmt or _json_format(document)
     if fmt is None:
         raise IngestError(
-            path,
+            sniffed.path,
             "not an inventory file: expected a Resource Graph result, an ARM list "
             "({'value': [...]}) or az CLI list output",
         )
-    records = _json_records(path, document, fmt)
-    return _rows_frame(path, records, flattened=fmt in ("az-vm-list", "az-disk-list"))
+    records = _json_records(sniffed.path, document, fmt)
+    return _rows_frame(sniffed, records, flattened=fmt in ("az-vm-list", "az-disk-list"))
+
+
+def load_inventory(
+    con: duckdb.DuckDBPyConnection, detected: Detected, import_id: int, options: ImportOptions
+) -> dict[str, Any]:
+    """Upsert a snapshot: known resources keep first_seen and get last_seen = seen_at."""
+    seen_at = options.seen_at or datetime.now(UTC).replace(tzinfo=None)
+    frame = parse_inventory(detected.sniffed or detected.path, detected.format)
+    con.register("_snapshot", frame)
+    columns = [c for c in RESOURCE_COLUMNS if c not in _STORAGE_COLUMNS]
+    select = ", ".join(f"n.{quote_ident(c)}" for c in columns)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _merged AS
+        SELECT {select}, coalesce(o.first_seen, $1) AS first_seen,
+               greatest(coalesce(o.last_seen, $1), $1) AS last_seen, $2 AS _import_id
+        FROM _snapshot n LEFT JOIN resources o USING (resource_id)""",
+        [seen_at, import_id],
+    )
+    con.unregister("_snapshot")
+    con.execute("DELETE FROM resources WHERE resource_id IN (SELECT resource_id FROM _merged)")
+    con.execute("INSERT INTO resources BY NAME SELECT * FROM _merged")
+    types = frame.get_column("type").n_unique() if frame.height else 0
+    return {"rows": frame.height, "message": f"{frame.height} resources of {types} types"}
+
+
+def _document(sniffed: Sniffed) -> Any:
+    # JSON lines hold one page per line: read them as an array of pages.
+    documents = sniffed.documents
+    return documents[0] if len(documents) == 1 else documents
 
 
 def _rows_frame(
-    path: Path, records: list[Any], *, flattened: bool = False, in_csv: bool = False
+    sniffed: Sniffed, records: list[Any], *, flattened: bool = False, in_csv: bool = False
 ) -> pl.DataFrame:
-    rows: dict[str, JsonObject] = {}
+    rows: list[JsonObject] = []
     for index, record in enumerate(records, start=1):
         try:
-            row = resource_row(record, flattened=flattened)
+            rows.append({**resource_row(record, flattened=flattened), "_row": index})
         except RecordError as error:
-            line = csv_record_line(path, index) if in_csv else None
-            raise IngestError(path, str(error), row=index, line=line, column=error.field) from None
-        # Re-insert so the surviving row also takes the position of its last occurrence.
-        rows.pop(row["resource_id"], None)
-        rows[row["resource_id"]] = row
-    return pl.DataFrame(list(rows.values()), schema=RESOURCE_SCHEMA)
+            line = _csv_line(sniffed, index) if in_csv else None
+            raise IngestError(
+                sniffed.path, str(error), row=index, line=line, column=error.field
+            ) from None
+    frame, failure = parse_timestamps(pl.DataFrame(rows, schema=_RAW_SCHEMA), ["time_created"])
+    if failure is not None:
+        index, _, value = failure
+        row = int(frame["_row"][index])
+        line = _csv_line(sniffed, row) if in_csv else None
+        field = "properties.timeCreated"
+        message = f"{field} is not an ISO 8601 timestamp: {value!r}"
+        raise IngestError(sniffed.path, message, row=row, line=line, column=field)
+    # The surviving row of a repeated id takes the position of its last occurrence.
+    return frame.unique("resource_id", keep="last", maintain_order=True).drop("_row")
+
+
+def _csv_line(sniffed: Sniffed, row: int) -> int | None:
+    return next((line for number, line, _ in sniffed.csv_rows() if number == row), None)
 
 
 def _unwrap_example(document: Any) -> Any:
@@ -249,26 +306,33 @@ def _graph_records(path: Path, data: Any) -> list[Any]:
     return records
 
 
-def _csv_records(path: Path) -> list[JsonObject]:
-    header = csv_header(path)
-    keys = [_CSV_KEYS.get(name.strip().lower(), name.strip()) for name in header]
+def _csv_records(sniffed: Sniffed) -> list[JsonObject]:
+    header = sniffed.names
+    keys = [_CSV_KEYS.get(name.lower(), name) for name in header]
     written = dict(zip(keys, header, strict=True))
     if len(written) != len(keys):
-        raise IngestError(path, "the CSV header names a column twice")
+        raise IngestError(sniffed.path, "the CSV header names a column twice")
     for required in ("id", "type"):
         if required not in written:
-            raise IngestError(path, f"the CSV has no '{required}' column", column=required)
+            raise IngestError(sniffed.path, f"the CSV has no '{required}' column", column=required)
+    layout = sniffed.header
     try:
-        frame = pl.read_csv(path, infer_schema=False, new_columns=keys)
+        frame = pl.read_csv(
+            sniffed.path,
+            infer_schema=False,
+            new_columns=keys,
+            separator=layout.delimiter,
+            skip_rows=layout.skip_lines,
+        )
     except (pl.exceptions.PolarsError, OSError) as error:
-        raise IngestError(path, f"unreadable CSV: {error}") from None
+        raise IngestError(sniffed.path, f"unreadable CSV: {error}") from None
     return [
-        _csv_record(path, index, raw, written)
+        _csv_record(sniffed, index, raw, written)
         for index, raw in enumerate(frame.iter_rows(named=True), start=1)
     ]
 
 
-def _csv_record(path: Path, row: int, raw: JsonObject, written: dict[str, str]) -> JsonObject:
+def _csv_record(sniffed: Sniffed, row: int, raw: JsonObject, written: dict[str, str]) -> JsonObject:
     record: JsonObject = {}
     for key, value in raw.items():
         text = value.strip() if isinstance(value, str) else ""
@@ -277,70 +341,22 @@ def _csv_record(path: Path, row: int, raw: JsonObject, written: dict[str, str]) 
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as error:
-                line = csv_record_line(path, row)
+                line = _csv_line(sniffed, row)
                 message = f"malformed JSON in the cell: {error.msg}"
-                raise IngestError(path, message, row=row, line=line, column=written[key]) from None
+                raise IngestError(
+                    sniffed.path, message, row=row, line=line, column=written[key]
+                ) from None
         record[key] = value if value != "" else None
     return record
 
 
-def sniff(path: Path) -> str:
-    """Return 'parquet', 'json', 'text' or 'empty' from the first bytes of ``path``."""
-    try:
-        with Path(path).open("rb") as handle:
-            head = handle.read(4096)
-    except OSError as error:
-        raise IngestError(path, f"cannot read the file: {error.strerror}") from None
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    text = head.removeprefix(codecs.BOM_UTF8).lstrip()
-    if not text:
-        return "empty"
-    return "json" if text[:1] in (b"{", b"[") else "text"
+def _probe(fmt: str) -> Callable[[Sniffed], Probe | None]:
+    def probe(sniffed: Sniffed) -> Probe | None:
+        return Probe() if inventory_format(sniffed) == fmt else None
+
+    return probe
 
 
-def read_text(path: Path) -> str:
-    """Return the UTF-8 text of ``path`` without a byte-order mark."""
-    try:
-        return Path(path).read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise IngestError(path, f"not UTF-8 text (byte {error.start})") from None
-
-
-def malformed_json(path: Path, error: json.JSONDecodeError, line: int | None = None) -> IngestError:
-    """Return the user error for a JSON syntax error; ``line`` overrides the error's line."""
-    where = f"{error.msg} at column {error.colno}"
-    return IngestError(path, f"malformed JSON: {where}", line=line or error.lineno)
-
-
-def read_json(path: Path) -> Any:
-    """Load one JSON document, raising ``IngestError`` with the line of a syntax error."""
-    try:
-        return json.loads(read_text(path))
-    except json.JSONDecodeError as error:
-        raise malformed_json(path, error) from None
-
-
-def csv_header(path: Path) -> list[str]:
-    """Return the header cells of a CSV file (BOM removed), or [] when it has none."""
-    with Path(path).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        return next(csv.reader(handle), [])
-
-
-def csv_record_line(path: Path, row: int) -> int | None:
-    """Return the physical line where data row ``row`` (1-based) starts.
-
-    Only called when reporting an error, so a second pass over the file is acceptable;
-    it counts quoted line breaks inside cells, which ``row + 1`` would not.
-    """
-    with Path(path).open(encoding="utf-8-sig", errors="replace", newline="") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)
-        start, number = reader.line_num + 1, 0
-        for cells in reader:
-            if cells:  # blank lines are not data rows, for Polars either
-                number += 1
-                if number == row:
-                    return start
-            start = reader.line_num + 1
-    return None
+for _fmt in INVENTORY_FORMATS:
+    _types = ("csv",) if _fmt == "resource-graph-csv" else ("json",)
+    register(Format(_fmt, "inventory", _types, _probe(_fmt), load_inventory))

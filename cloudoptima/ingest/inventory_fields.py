@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 JsonObject = dict[str, Any]
@@ -120,7 +119,7 @@ def _common_fields(
         "tags": json_text(tags or {}),
         "properties": None if props is None else json_text(props),
         # Disks, snapshots and (newer API versions) VMs carry timeCreated.
-        "time_created": utc_datetime(lookup(props, "timeCreated"), "properties.timeCreated"),
+        "time_created": timestamp_text(lookup(props, "timeCreated"), "properties.timeCreated"),
     }
 
 
@@ -196,19 +195,13 @@ def normalise_power_state(text: str) -> str | None:
     return state.strip().lower() or None
 
 
-def utc_datetime(value: Any, field: str) -> datetime | None:
-    """Parse an ISO 8601 timestamp to a naive UTC datetime; naive input is taken as UTC."""
+def timestamp_text(value: Any, field: str) -> str | None:
+    """The text of a timestamp field; the SQL parser (sqltypes.try_timestamp) converts it."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise RecordError(field, f"{field} is not a timestamp: {value!r}")
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise RecordError(field, f"{field} is not an ISO 8601 timestamp: {value!r}") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    return parsed
+    return value.strip()
 
 
 def _text(value: Any) -> str | None:

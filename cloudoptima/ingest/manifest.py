@@ -43,6 +43,8 @@ def detect_export_run(folder: Path, kind: str | None) -> Detected:
         parts,
         first.header,
         manifest,
+        sniffed=first.sniffed,
+        choice=kind,
     )
 
 

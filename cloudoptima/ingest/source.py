@@ -1,12 +1,12 @@
 """The raw relation of an input: every cell as text, columns named c0..cN.
 
 Reading all cells as text and converting them ourselves keeps control of dates,
-numbers and NULL spellings, and lets an error name the exact column and row.
+numbers and NULL spellings, and lets an error name the exact column and row. The
+layout (delimiter, preamble, Parquet columns) comes from what the sniffer read.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,11 +15,12 @@ import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest.detect import Detected
-from cloudoptima.ingest.headers import open_text
+from cloudoptima.ingest.sniff import Sniffed, sniff
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+NULL_STRINGS = ("", "NULL")  # FOCUS-Sample-Data writes the literal NULL
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,17 @@ class Source:
     refs: list[str]
 
 
-def source_of(detected: Detected, con: duckdb.DuckDBPyConnection) -> Source:
+def file_list(parts: tuple[Path, ...]) -> str:
+    """A DuckDB list literal of file paths (each through the quoting helper)."""
+    return "[" + ", ".join(quote_literal(str(p)) for p in parts) + "]"
+
+
+def source_of(detected: Detected) -> Source:
     """Build the raw relation for a detected CSV or Parquet input."""
-    files = "[" + ", ".join(quote_literal(str(p)) for p in detected.parts) + "]"
+    sniffed = _sniffed(detected)
+    files = file_list(detected.parts)
     if detected.file_type == "parquet":
-        cells = _parquet_columns(detected, con)
+        cells = sniffed.parquet_schema.names
         refs = [f"c{i}" for i in range(len(cells))]
         select = ", ".join(
             f"CAST({quote_ident(cell)} AS VARCHAR) AS c{i}" for i, cell in enumerate(cells)
@@ -43,22 +50,29 @@ def source_of(detected: Detected, con: duckdb.DuckDBPyConnection) -> Source:
         return Source(
             f"(SELECT {select} FROM read_parquet({files}, union_by_name=true))", cells, refs
         )
-    assert detected.header is not None
-    header = detected.header
+    header = sniffed.header
     refs = [f"c{i}" for i in range(len(header.cells))]
-    columns = "{" + ", ".join(f"'{r}': 'VARCHAR'" for r in refs) + "}"
-    sql = (
+    return Source(csv_relation(files, sniffed, dict.fromkeys(refs, "VARCHAR")), header.cells, refs)
+
+
+def csv_relation(files: str, sniffed: Sniffed, columns: dict[str, str], **options: str) -> str:
+    """``read_csv`` of ``files`` laid out like ``sniffed``, with these column types."""
+    header = sniffed.header
+    types = (
+        "{" + ", ".join(f"{quote_literal(n)}: {quote_literal(t)}" for n, t in columns.items()) + "}"
+    )
+    nulls = "[" + ", ".join(quote_literal(n) for n in NULL_STRINGS) + "]"
+    extra = "".join(f", {name}={value}" for name, value in options.items())
+    return (
         f"read_csv({files}, auto_detect=false, header=true, skip={header.skip_lines}, "
         f"delim={quote_literal(header.delimiter)}, quote='\"', escape='\"', "
-        f"columns={columns}, nullstr=['', 'NULL'], strict_mode=true)"
+        f"columns={types}, nullstr={nulls}, strict_mode=true{extra})"
     )
-    return Source(sql, header.cells, refs)
 
 
-def _parquet_columns(detected: Detected, con: duckdb.DuckDBPyConnection) -> list[str]:
-    first = quote_literal(str(detected.parts[0]))
-    rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({first})").fetchall()
-    return [str(r[0]) for r in rows]
+def _sniffed(detected: Detected) -> Sniffed:
+    # a Detected built by hand has not been sniffed yet
+    return detected.sniffed or sniff(detected.parts[0])
 
 
 def translate_csv_error(path: Path, exc: duckdb.Error) -> IngestError | None:
@@ -80,25 +94,50 @@ def translate_csv_error(path: Path, exc: duckdb.Error) -> IngestError | None:
     return IngestError(path, message, line=int(line.group(1)))
 
 
-def locate_value(detected: Detected, column: str, value: str | None) -> tuple[int, int | None]:
+def locate_value(
+    detected: Detected, column: str, value: str | None, *, strip: bool = False
+) -> tuple[int, int | None]:
     """(data row, physical line) of the first cell in ``column`` equal to ``value``.
 
-    ``value`` None looks for the first empty cell. Only runs after an import failed,
+    ``value`` None looks for the first empty cell; ``strip`` compares cells without
+    surrounding spaces. Parquet rows have no line. Only runs after an import failed,
     so a plain streaming scan is fine.
     """
-    header = detected.header
-    if header is None:
-        raise LookupError(column)
-    index = [c.replace("\ufeff", "").strip() for c in header.cells].index(column)
+    sniffed = _sniffed(detected)
+    index = sniffed.names.index(column)
+    if detected.file_type == "parquet":
+        return _locate_in_parquet(detected, column, value, strip=strip), None
     for part in detected.parts:
-        with open_text(part) as handle:
-            for _ in range(header.skip_lines):
-                handle.readline()
-            reader = csv.reader(handle, delimiter=header.delimiter)
-            next(reader, None)
-            for row_number, row in enumerate(reader, start=1):
-                cell = row[index] if index < len(row) else ""
-                empty = cell == "" or cell == "NULL"
-                if (value is None and empty) or (value is not None and cell == value):
-                    return row_number, reader.line_num + header.skip_lines
+        rows = (sniffed if part == sniffed.path else sniff(part)).csv_rows()
+        for row_number, line, cells in rows:
+            cell = cells[index] if index < len(cells) else ""
+            if _matches(cell.strip() if strip else cell, value):
+                return row_number, line
+    raise LookupError(column)
+
+
+def _matches(cell: str | None, value: str | None) -> bool:
+    empty = cell is None or cell in NULL_STRINGS
+    return (value is None and empty) or (value is not None and cell == value)
+
+
+def _locate_in_parquet(detected: Detected, column: str, value: str | None, *, strip: bool) -> int:
+    cell = f"CAST({quote_ident(column)} AS VARCHAR)"
+    cell = f"trim({cell})" if strip else cell
+    wanted = f"({cell} IS NULL OR {cell} IN ('', 'NULL'))" if value is None else f"{cell} = $value"
+    params = {} if value is None else {"value": value}
+    con = duckdb.connect()
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # timestamps print as the loader read them
+        seen = 0
+        for part in detected.parts:
+            relation = f"read_parquet({quote_literal(str(part))}, file_row_number=true)"
+            sql = f"SELECT min(file_row_number) FROM {relation} WHERE {wanted}"
+            found = con.execute(sql, params).fetchone()
+            if found and found[0] is not None:
+                return seen + int(found[0]) + 1
+            total = con.execute(f"SELECT count(*) FROM read_parquet({quote_literal(str(part))})")
+            seen += int((total.fetchone() or (0,))[0])
+    finally:
+        con.close()
     raise LookupError(column)

@@ -7,9 +7,11 @@ import json
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from helpers import focus_rows, write_focus
@@ -17,6 +19,7 @@ from polars.testing import assert_frame_equal
 
 from cloudoptima import Workspace
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.formats import FORMATS
 
 
 def billed(ws: Workspace) -> Decimal:
@@ -224,3 +227,23 @@ def test_focus_version_is_read_from_the_content(
     log = workspace.imports().row(0, named=True)
     assert (log["format"], log["version"]) == ("focus", version)
     assert workspace.totals().row(0, named=True)["BilledCost"] == Decimal("1.5")
+
+
+def test_a_file_offered_again_stops_loading_as_soon_as_its_hash_is_known(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 11)))
+    [first] = workspace.ingest([path])
+    before = workspace.sql("SELECT * FROM costs ORDER BY ALL")
+    focus_format = FORMATS["focus"]
+
+    def load_forever(con: duckdb.DuckDBPyConnection, *_: object) -> dict[str, object]:
+        # Stands in for a load far longer than hashing: only the interrupt ends it.
+        con.execute("SELECT count(*) FROM range(1000000000000) t(x) WHERE x % 7 = 3").fetchall()
+        raise AssertionError("the load was not interrupted")
+
+    monkeypatch.setitem(FORMATS, "focus", replace(focus_format, load=load_forever))
+    [again] = workspace.ingest([path])
+    assert (first.status, again.status) == ("loaded", "skipped")
+    assert again.message == f"already imported as #{first.import_id}; nothing changed"
+    assert_frame_equal(workspace.sql("SELECT * FROM costs ORDER BY ALL"), before)

@@ -123,7 +123,7 @@ def test_malformed_json_is_not_detected_but_parse_reports_the_line(tmp_path: Pat
     path = tmp_path / "broken.json"
     path.write_text('{\n  "data": [\n    {"id": "/x",}\n  ]\n}\n', encoding="utf-8")
     assert inventory_format(path) is None
-    with pytest.raises(IngestError, match=r"broken\.json, line 3: malformed JSON") as info:
+    with pytest.raises(IngestError, match=r"broken\.json, line 3: is not valid JSON") as info:
         parse_inventory(path)
     assert info.value.line == 3
 

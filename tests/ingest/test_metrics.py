@@ -255,7 +255,7 @@ def test_malformed_json_line_is_reported_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "m.jsonl"
     path.write_text(f"{good}\n{good[:40]}\n", encoding="utf-8")
     assert metrics_format(path) is None
-    with pytest.raises(IngestError, match="malformed JSON") as info:
+    with pytest.raises(IngestError, match="is not valid JSON") as info:
         parse_metrics(path, "monitor-json")
     assert info.value.line == 2
 
@@ -413,5 +413,5 @@ def test_damaged_parquet_is_not_detected_and_parse_explains(tmp_path: Path) -> N
     path = tmp_path / "m.parquet"
     path.write_bytes(b"PAR1 this is not a parquet file")
     assert metrics_format(path) is None
-    with pytest.raises(IngestError, match="unreadable Parquet file"):
+    with pytest.raises(IngestError, match="is not a readable Parquet file"):
         parse_metrics(path, "azure-metrics-parquet")
