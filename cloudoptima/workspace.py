@@ -33,7 +33,6 @@ from cloudoptima.analysis.dimensions import last_cost_day
 from cloudoptima.analysis.rates import RateOptimization, rate_optimization
 from cloudoptima.analysis.tags import showback, tag_coverage
 from cloudoptima.errors import CloudOptimaError, WorkspaceError
-from cloudoptima.reference.currencies import check_currency
 from cloudoptima.storage.migrations import SCHEMA_VERSION
 from cloudoptima.storage.reader import ConnectionReader, Reader, SharedReader
 from cloudoptima.storage.state import StateStore, utc_now
@@ -490,7 +489,6 @@ class Workspace:
         from cloudoptima.ingest.importer import ImportOptions, expand_inputs, import_one
 
         inputs = expand_inputs(Path(p) for p in paths)
-        currency = check_currency(currency, what="--currency") if currency else None
         options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
         results: list[ImportResult] = []
         with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as tx:
