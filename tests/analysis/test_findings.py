@@ -122,6 +122,7 @@ def test_realized_savings_measure_the_drop_after_resolution(tmp_path: Path) -> N
     e = Estate(tmp_path)
     vm = e.vm("idle", power="running")
     e.metric(vm, "Percentage CPU", 0.5)
+    e.metric(vm, "Network Out Total", 1_000_000.0)  # without it nothing says the VM is idle
     e.cost(vm, 12.0, days=60, last_day=date(2026, 11, 4))  # 12/day until resolved on Nov 4
     e.cost(vm, 2.0, days=20, last_day=date(2026, 11, 24))  # 2/day after: disks kept
     ws = e.workspace()
