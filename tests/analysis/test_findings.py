@@ -62,6 +62,31 @@ def test_demo_precision_recall_and_savings(
             assert got[key]["target"] == planted[key]["target_size"], key
 
 
+def test_demo_look_alikes_stay_quiet_and_reservations_come_grouped(
+    demo_workspace: Workspace, demo_truth: dict[str, Any]
+) -> None:
+    found = run_rules(demo_workspace.reader, demo_workspace.settings())
+    by_rule = {(r["rule"], r["resource_id"]) for r in found.iter_rows(named=True)}
+    assert len(demo_truth["look_alikes"]) == 7
+    for look in demo_truth["look_alikes"]:
+        assert (look["resembles"], look["resource_id"]) not in by_rule, look["why"]
+    groups = found.filter(pl.col("rule") == "reservation_candidate")
+    assert groups.height == len(
+        [f for f in demo_truth["findings"] if f["rule"] == groups.item(0, "rule")]
+    )
+    members: list[str] = []
+    for row in groups.iter_rows(named=True):
+        evidence = json.loads(row["evidence"])
+        size, quantity, location = evidence["vm_size"], evidence["quantity"], evidence["location"]
+        assert row["resource_name"] == f"{size} x {quantity} in {location} (1-year)"
+        assert row["target"] == f"{size} x {quantity} (1-year reservation)"
+        assert len(evidence["vm_ids"]) == quantity
+        assert 0 < evidence["savings_plan_monthly_savings"] < row["monthly_savings"]
+        assert row["BillingCurrency"] == "USD"
+        members += evidence["vm_ids"]
+    assert len(members) == len(set(members))
+
+
 def test_every_finding_carries_the_shared_fields(demo_workspace: Workspace) -> None:
     found = copy_workspace(demo_workspace, demo_workspace.root.parent / "copy-fields").findings()
     assert set(SHARED) <= set(found.columns)

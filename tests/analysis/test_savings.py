@@ -4,7 +4,7 @@ per resource, and per-hour thresholds whatever the metric grain. Worked numbers 
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,3 +101,17 @@ def test_thresholds_per_hour_hold_for_per_minute_metrics(tmp_path: Path) -> None
     assert evidence["network_out_max_bytes_per_hour"] == pytest.approx(50.0 * MB)
     assert evidence["metric_days"] == 7
     assert evidence["metric_coverage_percent"] == 100.0
+
+
+def test_coarser_grains_are_spread_over_their_hours(tmp_path: Path) -> None:
+    e = Estate(tmp_path)
+    vm = e.vm("six-hourly")
+    e.metric(vm, "Percentage CPU", 1.0)
+    end = datetime.combine(e.end, datetime.min.time()) + timedelta(hours=18)
+    for block in range(7 * 4):  # PT6H points: 300 MB each, 50 MB an hour
+        e._point(vm, "Network Out Total", end - timedelta(hours=6 * block), "PT6H", 300 * MB, 0)
+    e.cost(vm, 10.0)
+    ws = e.workspace()
+    row = one(ws, "idle_vm", "six-hourly")
+    evidence = json.loads(str(row["evidence"]))
+    assert evidence["network_out_max_bytes_per_hour"] == pytest.approx(50 * MB)

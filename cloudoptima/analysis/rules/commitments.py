@@ -239,7 +239,7 @@ WITH rows AS (
            coalesce(x_SkuMeterCategory ILIKE '%licen%', false) AS licence,
            coalesce(x_SkuMeterSubcategory ILIKE '%windows%', false) AS windows,
            coalesce(ConsumedUnit ILIKE '%hour%', false) AS hourly
-    FROM costs WHERE ResourceId ILIKE '%/providers/microsoft.compute/virtualmachines/%'
+    FROM costs WHERE ResourceId LIKE '%/providers/microsoft.compute/virtualmachines/%'
       AND ChargePeriodStart >= ? AND ChargePeriodStart < ?),
 days AS (
     SELECT resource_id, currency, day, bool_or(billed_row) AS has_billed,

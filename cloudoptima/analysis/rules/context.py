@@ -87,6 +87,9 @@ class RuleContext:
             [
                 _midnight(self.cost_start),
                 _midnight(self.as_of + timedelta(days=1)),
+                _midnight(self.cost_start),
+                self.cost_start,
+                self.cost_start,
                 self.cost_start,
                 self.as_of,
             ],
@@ -155,27 +158,46 @@ class RuleContext:
         return first if isinstance(first, date) else None
 
     def metric_quantile(self, metric: str, statistic: str, q: float) -> pl.DataFrame:
-        """Per resource: the q-quantile of a statistic over the window, rolled up to hours."""
+        """Per resource: the q-quantile of a statistic over the window, rolled up to hours.
+
+        Also ``points`` (hours with a value) and ``first_hour``, from the same scan.
+        """
         if statistic not in HOURLY_ROLLUP:
             raise ValueError(f"unknown metric statistic {statistic!r}")
-        key = ("quantile", metric, statistic, q)
+        aggregate = {1.0: "max(value)", 0.0: "min(value)"}.get(q, "quantile_cont(value, ?)")
+        params = [metric, self.metric_start()] + ([] if q in (0.0, 1.0) else [q])
         frame: pl.DataFrame = self.cached(
-            key,
+            ("quantile", metric, statistic, q),
             lambda: self.reader.sql(
-                _hourly_sql(statistic)
-                + " SELECT resource_id, quantile_cont(value, ?) AS value, count(*) AS points"
-                " FROM hourly GROUP BY resource_id",
-                [metric, self.metric_start(), q],
+                _hourly_sql(statistic, self._needs_rollup(metric))
+                + f""" SELECT resource_id, {aggregate} AS value, count(*) AS points,
+                              min(hour) AS first_hour
+                       FROM hourly GROUP BY resource_id""",
+                params,
             ),
         )
         return frame
+
+    def _needs_rollup(self, metric: str) -> bool:
+        """Whether any point of the metric in the window is not a plain hourly one."""
+        found = self.cached(
+            ("rollup", metric),
+            lambda: (
+                self.reader.sql(
+                    f"""SELECT 1 AS found FROM metrics WHERE metric = ? AND timestamp >= ?
+                    AND NOT ({_PLAIN_HOURLY}) LIMIT 1""",
+                    [metric, self.metric_start()],
+                ).height
+            ),
+        )
+        return bool(found)
 
     def metric_daily_total(self, metric: str) -> pl.DataFrame:
         """Per resource: the largest and the mean daily sum of a metric's total in the window."""
         frame: pl.DataFrame = self.cached(
             ("daily", metric),
             lambda: self.reader.sql(
-                _hourly_sql("total")
+                _hourly_sql("total", self._needs_rollup(metric))
                 + """, daily AS (SELECT resource_id, hour::DATE AS day, sum(value) AS day_total
                                   FROM hourly GROUP BY ALL)
                      SELECT resource_id, max(day_total) AS day_max, avg(day_total) AS day_mean
@@ -185,28 +207,26 @@ class RuleContext:
         )
         return frame
 
-    def metric_coverage(self, metric: str) -> pl.DataFrame:
+    def metric_coverage(
+        self, metric: str, statistic: str = "maximum", q: float = 0.95
+    ) -> pl.DataFrame:
         """Per resource: how much of the metric window a metric covers.
 
-        ``metric_hours`` are the distinct hours with a point, ``metric_days`` the distinct
-        days, and ``metric_coverage`` the share of hours with a point from the first one
-        to the end of the window (data that stops early counts as missing).
+        ``metric_hours`` are the hours with a point, ``metric_days`` the calendar days
+        from the first point to the end of the window, and ``metric_coverage`` the share
+        of hours with a point over that span (data that stops early counts as missing).
+        Read from the scan of :meth:`metric_quantile` with the same arguments.
         """
-        frame: pl.DataFrame = self.cached(
-            ("coverage", metric),
-            lambda: self.reader.sql(
-                """SELECT resource_id, count(DISTINCT date_trunc('hour', timestamp)) AS metric_hours,
-                          count(DISTINCT timestamp::DATE) AS metric_days,
-                          min(date_trunc('hour', timestamp)) AS first_hour
-                   FROM metrics WHERE metric = ? AND timestamp >= ? GROUP BY resource_id""",
-                [metric, self.metric_start()],
-            ),
-        )
         end = self.metric_end()
         span = ((pl.lit(end) - pl.col("first_hour")).dt.total_hours() + 1).clip(lower_bound=1)
-        return frame.with_columns(
-            (pl.col("metric_hours") / span).clip(upper_bound=1.0).alias("metric_coverage")
-        ).drop("first_hour")
+        return self.metric_quantile(metric, statistic, q).select(
+            "resource_id",
+            pl.col("points").alias("metric_hours"),
+            ((pl.lit(end.date()) - pl.col("first_hour").dt.date()).dt.total_days() + 1).alias(
+                "metric_days"
+            ),
+            (pl.col("points") / span).clip(upper_bound=1.0).alias("metric_coverage"),
+        )
 
     def metric_end(self) -> datetime:
         """The hour of the newest metric point (or the end of the last cost day)."""
@@ -231,27 +251,37 @@ def _midnight(day: date) -> datetime:
 
 
 # A point's grain in seconds, from the ISO 8601 durations Azure Monitor uses (PT1M, PT1H, P1D).
-_GRAIN_SECONDS = """CASE
+_GRAIN_SECONDS = """CASE grain WHEN 'PT1H' THEN 3600 WHEN 'PT1M' THEN 60 WHEN 'PT5M' THEN 300
+    WHEN 'PT15M' THEN 900 WHEN 'PT30M' THEN 1800 WHEN 'PT6H' THEN 21600 WHEN 'PT12H' THEN 43200
+    WHEN 'P1D' THEN 86400 ELSE CASE
     WHEN grain SIMILAR TO 'PT[0-9]+S' THEN CAST(regexp_extract(grain, '[0-9]+') AS BIGINT)
     WHEN grain SIMILAR TO 'PT[0-9]+M' THEN CAST(regexp_extract(grain, '[0-9]+') AS BIGINT) * 60
     WHEN grain SIMILAR TO 'PT[0-9]+H' THEN CAST(regexp_extract(grain, '[0-9]+') AS BIGINT) * 3600
     WHEN grain SIMILAR TO 'P[0-9]+D' THEN CAST(regexp_extract(grain, '[0-9]+') AS BIGINT) * 86400
-    END"""
+    END END"""
 
 
-def _hourly_sql(statistic: str) -> str:
+_PLAIN_HOURLY = "grain = 'PT1H' AND coalesce(dimensions, '{}') = '{}'"
+
+
+def _hourly_sql(statistic: str, rollup_needed: bool = True) -> str:
     """``WITH hourly(resource_id, hour, value)``: one value per resource and hour.
 
     Points of an hour or finer (or of unknown grain) are rolled up per hour; a point
     coarser than an hour keeps its maximum, average and minimum, and spreads its total
     over its hours. Hourly points without dimensions are already what we need, so
-    they skip the roll-up (the common case, and the cheap one).
+    they skip the roll-up (the common case, and the cheap one); when every point is
+    one, the query is a plain scan.
     """
+    if not rollup_needed:
+        return f"""WITH hourly AS (
+            SELECT resource_id, date_trunc('hour', timestamp) AS hour, {statistic} AS value
+            FROM metrics WHERE metric = ? AND {statistic} IS NOT NULL AND timestamp >= ?)"""
     rollup = HOURLY_ROLLUP[statistic]
     spread = f" / ({_GRAIN_SECONDS} / 3600.0)" if statistic == "total" else ""
     return f"""WITH points AS (
             SELECT resource_id, timestamp, grain, {statistic} AS value,
-                   grain = 'PT1H' AND coalesce(dimensions, '{{}}') = '{{}}' AS plain_hourly,
+                   {_PLAIN_HOURLY} AS plain_hourly,
                    coalesce({_GRAIN_SECONDS}, 0) > 3600 AS coarse
             FROM metrics WHERE metric = ? AND {statistic} IS NOT NULL AND timestamp >= ?),
         hourly AS (
@@ -272,7 +302,7 @@ WITH windowed AS (
            PricingCategory = 'Committed' OR CommitmentDiscountId IS NOT NULL AS committed
     FROM costs WHERE ResourceId IS NOT NULL AND ChargePeriodStart >= ? AND ChargePeriodStart < ?),
 by_currency AS (
-    SELECT resource_id, currency, max(t) AS last_t, count(*) AS n,
+    SELECT resource_id, currency, max(t) AS last_t, min(t)::DATE AS first_day, count(*) AS n,
            bool_or(coalesce(committed, false)) AS committed,
            count(billed) AS billed_rows, count(effective) AS effective_rows,
            sum(billed) AS billed, sum(effective) AS effective,
@@ -281,19 +311,20 @@ by_currency AS (
 chosen AS (
     SELECT * FROM by_currency
     QUALIFY row_number() OVER (PARTITION BY resource_id ORDER BY last_t DESC, n DESC, currency) = 1),
-history AS (  -- the first day the resource was charged in that currency, in all the data
-    SELECT ResourceId AS resource_id, BillingCurrency AS currency,
-           min(ChargePeriodStart)::DATE AS first_day
-    FROM costs WHERE ResourceId IN (SELECT resource_id FROM chosen) GROUP BY ALL)
+earlier AS (  -- resources new in the window, but charged in that currency before it
+    SELECT DISTINCT ResourceId AS resource_id, BillingCurrency AS currency FROM costs
+    WHERE ChargePeriodStart < ? AND ResourceId IN (
+        SELECT resource_id FROM chosen WHERE first_day > ?::DATE))
 SELECT c.resource_id, c.currency,
        CASE WHEN (c.committed OR c.billed_rows = 0) AND c.effective_rows > 0 THEN 'effective'
             ELSE 'billed' END AS cost_basis,
        CAST(coalesce(CASE WHEN (c.committed OR c.billed_rows = 0) AND c.effective_rows > 0
                           THEN c.effective ELSE c.billed END, 0) AS DOUBLE) AS window_cost,
-       date_diff('day', greatest(h.first_day, ?::DATE), ?::DATE) + 1 AS cost_days,
+       date_diff('day', CASE WHEN e.resource_id IS NULL THEN greatest(c.first_day, ?::DATE)
+                             ELSE ?::DATE END, ?::DATE) + 1 AS cost_days,
        c.last_charged_day
-FROM chosen c JOIN history h
-  ON h.resource_id = c.resource_id AND h.currency IS NOT DISTINCT FROM c.currency"""
+FROM chosen c LEFT JOIN earlier e
+  ON e.resource_id = c.resource_id AND e.currency IS NOT DISTINCT FROM c.currency"""
 
 # Stored data of the Hot block-blob tier; cooler tiers, files, tables and queues are
 # billed on their own meters and do not move when the account's access tier changes.

@@ -68,7 +68,10 @@ def _vm_facts(ctx: RuleContext) -> pl.DataFrame:
 def _with_memory(ctx: RuleContext, vms: pl.DataFrame) -> pl.DataFrame:
     """P95 of memory in use, from the percentage metric, else from bytes and the size's memory."""
     vms = with_metric(ctx, vms, MEMORY_PERCENT, "average", 0.05, "memory_available_p5", how="left")
-    vms = with_metric(ctx, vms, MEMORY_BYTES, "average", 0.05, "memory_bytes_p5", how="left")
+    if vms.get_column("memory_available_p5").is_null().any():
+        vms = with_metric(ctx, vms, MEMORY_BYTES, "average", 0.05, "memory_bytes_p5", how="left")
+    else:  # every VM reports the percentage: no need to read the bytes metric
+        vms = vms.with_columns(pl.lit(None, dtype=pl.Float64).alias("memory_bytes_p5"))
     memory_gb = pl.col("vm_size").replace_strict(
         {name: float(size.memory_gb) for name, size in prices.VM_SIZES.items()},
         default=None,
