@@ -17,7 +17,7 @@ from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.compute import idle_vm_ids, oversized_vm_ids
 from cloudoptima.analysis.rules.context import MONTH_DAYS, RuleContext
 from cloudoptima.analysis.rules.ownership import prop
-from cloudoptima.analysis.rules.shaping import fmt, output, with_cost
+from cloudoptima.analysis.rules.shaping import fmt, money, output, percent, with_cost
 from cloudoptima.analysis.rules.utilisation import VM
 from cloudoptima.reference import prices
 
@@ -195,22 +195,22 @@ def _description(ctx: RuleContext, years: int) -> pl.Expr:
         size=pl.col("vm_size"),
         location=pl.col("location"),
         days=pl.lit(ctx.window_days),
-        base=pl.col("base_monthly_cost").round(2),
+        base=money("base_monthly_cost"),
         licence=pl.when(pl.col("licence_monthly_cost_excluded") > 0.005)
         .then(
             pl.concat_str(
                 pl.lit(" (licence cost of "),
-                pl.col("licence_monthly_cost_excluded").round(2).cast(pl.Utf8),
+                money("licence_monthly_cost_excluded"),
                 pl.lit(" a month left out: no commitment discounts it)"),
             )
         )
         .otherwise(pl.lit("")),
         years=pl.lit(years),
-        pct=(pl.col("reservation_discount") * 100).round(0),
-        savings=(pl.col("base_monthly_cost") * pl.col("reservation_discount")).round(2),
-        commit=pl.col("savings_plan_hourly_commitment").round(4),
-        sp_pct=(pl.col("savings_plan_discount") * 100).round(0),
-        sp=pl.col("savings_plan_monthly_savings").round(2),
+        pct=percent("reservation_discount"),
+        savings=money(pl.col("base_monthly_cost") * pl.col("reservation_discount")),
+        commit=money("savings_plan_hourly_commitment", 3),
+        sp_pct=percent("savings_plan_discount"),
+        sp=money("savings_plan_monthly_savings"),
     )
 
 

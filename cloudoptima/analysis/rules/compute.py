@@ -8,7 +8,7 @@ import polars as pl
 
 from cloudoptima.analysis.rules import empty_output, rule
 from cloudoptima.analysis.rules.context import RuleContext
-from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost
+from cloudoptima.analysis.rules.shaping import az, fmt, money, output, percent, with_cost
 from cloudoptima.analysis.rules.utilisation import (
     MB,
     VM,
@@ -102,7 +102,7 @@ def rightsize_vm(ctx: RuleContext) -> pl.DataFrame:
             mem=pl.col("memory_used_p95_percent").round(1),
             size=pl.col("vm_size"),
             target=pl.col("target"),
-            ratio=(pl.col("price_ratio") * 100).round(0),
+            ratio=percent("price_ratio"),
         ),
         evidence=[
             "vm_size",
@@ -137,7 +137,7 @@ def stopped_vm_not_deallocated(ctx: RuleContext) -> pl.DataFrame:
         description=fmt(
             "The VM is stopped but not deallocated, so Azure still bills its compute: {cost} a month. "
             "Deallocate it (or delete it if it is no longer needed).",
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
         ),
         evidence=["vm_size", "power_state", "monthly_cost"],
         remediation=az("az vm deallocate --ids {id}"),
@@ -198,7 +198,7 @@ def long_deallocated_vm(ctx: RuleContext) -> pl.DataFrame:
                 n=pl.col("days_without_compute_cost"),
                 limit=pl.lit(days),
                 count=pl.col("disk_ids").list.len(),
-                cost=pl.col("monthly_cost").round(2),
+                cost=money("monthly_cost"),
             )
         )
         .otherwise(
@@ -208,7 +208,7 @@ def long_deallocated_vm(ctx: RuleContext) -> pl.DataFrame:
                 n=pl.col("days_without_compute_cost"),
                 last=pl.col("last_charged_day").cast(pl.Utf8).fill_null("before the cost data"),
                 count=pl.col("disk_ids").list.len(),
-                cost=pl.col("monthly_cost").round(2),
+                cost=money("monthly_cost"),
             )
         ),
         evidence=[

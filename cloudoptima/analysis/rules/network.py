@@ -7,7 +7,7 @@ import polars as pl
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.context import RuleContext
 from cloudoptima.analysis.rules.ownership import parent_id, prop
-from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost
+from cloudoptima.analysis.rules.shaping import az, fmt, money, output, with_cost
 
 PUBLIC_IP = "microsoft.network/publicipaddresses"
 PUBLIC_IP_PREFIX = "microsoft.network/publicipprefixes"
@@ -70,7 +70,7 @@ def orphaned_public_ip(ctx: RuleContext) -> pl.DataFrame:
             "The {sku} public IP {held} and costs {cost} a month.{note}",
             sku=pl.col("sku_name"),
             held=held,
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
             note=prefix_note,
         ),
         evidence=["sku_name", "public_ip_associated", "orphaned_nic", "public_ip_prefix"],
@@ -179,7 +179,7 @@ def idle_load_balancer(ctx: RuleContext) -> pl.DataFrame:
             sku=pl.col("sku_name"),
             pools=pl.col("backend_pool_count"),
             targets=pl.col("backend_target_count"),
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
         ),
         evidence=["sku_name", "backend_pool_count", "backend_target_count"],
         remediation=az("az network lb delete --ids {id}"),
@@ -205,7 +205,7 @@ def idle_app_gateway(ctx: RuleContext) -> pl.DataFrame:
             "a month.",
             pools=pl.col("backend_pool_count"),
             targets=pl.col("backend_target_count"),
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
         ),
         evidence=["sku_name", "backend_pool_count", "backend_target_count"],
         remediation=az("az network application-gateway stop --ids {id}"),

@@ -7,7 +7,15 @@ import polars as pl
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.context import RuleContext
 from cloudoptima.analysis.rules.ownership import prop
-from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost, with_metric
+from cloudoptima.analysis.rules.shaping import (
+    az,
+    fmt,
+    money,
+    output,
+    percent,
+    with_cost,
+    with_metric,
+)
 from cloudoptima.reference import prices
 
 PLAN = "microsoft.web/serverfarms"
@@ -34,7 +42,7 @@ def empty_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
         description=fmt(
             "The {sku} plan hosts no apps and costs {cost} a month.",
             sku=pl.col("sku_name"),
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
         ),
         evidence=["sku_name", "sku_tier", "site_count"],
         remediation=az("az appservice plan delete --ids {id} --yes"),
@@ -90,7 +98,7 @@ def underused_app_service_plan(ctx: RuleContext) -> pl.DataFrame:
             sites=pl.col("site_count"),
             target=pl.col("target"),
             sku=pl.col("sku_name"),
-            ratio=(pl.col("price_ratio") * 100).round(0),
+            ratio=percent("price_ratio"),
             peak=pl.col("target_peak_percent").round(1),
         ),
         evidence=[
@@ -150,7 +158,7 @@ def idle_sql_database(ctx: RuleContext) -> pl.DataFrame:
             dtu=pl.col("dtu_max_p99_percent").round(1),
             objective=pl.col("service_objective"),
             target=pl.col("target"),
-            ratio=(pl.col("price_ratio") * 100).round(0),
+            ratio=percent("price_ratio"),
             peak=pl.col("target_peak_percent").round(1),
         ),
         evidence=[

@@ -125,6 +125,27 @@ def az(command: str) -> pl.Expr:
     return pl.concat_str(pieces)
 
 
+def money(amount: str | pl.Expr, decimals: int = 2) -> pl.Expr:
+    """An amount as text with its currency, as the app shows money: ``USD 1,216.51``."""
+    value = pl.col(amount) if isinstance(amount, str) else amount
+
+    def text(row: dict[str, Any]) -> str | None:
+        if row["amount"] is None:
+            return None
+        number = f"{row['amount']:,.{decimals}f}"
+        return f"{row['currency']} {number}" if row["currency"] else number
+
+    return pl.struct(value.alias("amount"), pl.col("currency")).map_elements(
+        text, return_dtype=pl.Utf8
+    )
+
+
+def percent(share: str | pl.Expr) -> pl.Expr:
+    """A share (0.36) as a whole percentage (36)."""
+    value = pl.col(share) if isinstance(share, str) else share
+    return (value * 100).round(0).cast(pl.Int64)
+
+
 def fmt(template: str, **columns: pl.Expr) -> pl.Expr:
     """``fmt("CPU {cpu}%", cpu=pl.col("x").round(1))``: a description per row."""
     pieces: list[pl.Expr] = []

@@ -9,7 +9,15 @@ import polars as pl
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.context import MONTH_DAYS, RuleContext
 from cloudoptima.analysis.rules.ownership import has_tag_key, prop, referenced_ids
-from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost, with_metric
+from cloudoptima.analysis.rules.shaping import (
+    az,
+    fmt,
+    money,
+    output,
+    percent,
+    with_cost,
+    with_metric,
+)
 from cloudoptima.reference import prices
 
 DISK = "microsoft.compute/disks"
@@ -95,7 +103,7 @@ def unattached_disk(ctx: RuleContext) -> pl.DataFrame:
             sku=pl.col("sku_name"),
             size=pl.col("disk_size_gb"),
             age=age,
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
         ),
         evidence=["disk_state", "sku_name", "disk_size_gb", "time_created", "days_unattached"],
         remediation=az("az disk delete --ids {id} --yes"),
@@ -144,7 +152,7 @@ def underused_premium_disk(ctx: RuleContext) -> pl.DataFrame:
             mbps=pl.col("max_mbps_percent").round(2),
             limit_mbps=pl.col("disk_mbps"),
             target=pl.col("target"),
-            ratio=(pl.col("standard_ssd_price_ratio") * 100).round(0),
+            ratio=percent("standard_ssd_price_ratio"),
         ),
         evidence=[
             "disk_tier",
@@ -256,7 +264,7 @@ def old_snapshot(ctx: RuleContext) -> pl.DataFrame:
             "The snapshot is {age} days old (limit {days}) and costs {cost} a month. {check}",
             age=pl.col("age_days"),
             days=pl.lit(days),
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
             check=pl.lit(check),
         ),
         evidence=["time_created", "age_days", "disk_size_gb"],
@@ -313,8 +321,8 @@ def storage_tiering(ctx: RuleContext) -> pl.DataFrame:
             gb=pl.col("used_capacity_gb").round(0),
             tx=pl.col("transactions_per_day_max").round(0),
             pct=pl.lit(round((1 - COOL_SHARE) * 100)),
-            capacity=pl.col("capacity_saving").round(2),
-            extra=(pl.col("extra_operations_cost") + pl.col("retrieval_cost")).round(2),
+            capacity=money("capacity_saving"),
+            extra=money(pl.col("extra_operations_cost") + pl.col("retrieval_cost")),
             tx_month=pl.col("transactions_per_month").round(0),
             egress=pl.col("egress_gb_per_month").round(1),
             unknown=pl.when(pl.col("egress_bytes_per_day_mean").is_null())
