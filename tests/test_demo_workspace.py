@@ -39,13 +39,20 @@ def test_demo_inventory_and_metrics(demo_workspace: Workspace, demo_truth: dict[
         "SELECT count(DISTINCT lower(resource_group)) FROM resources"
     ).item()
     types = demo_workspace.sql("SELECT count(DISTINCT type) FROM resources").item()
-    assert (subs, groups) == (3, 20)
+    assert (subs, groups) == (3, 21)  # 20 and the AKS node group MC_RG-Prod-App_aks-cp-prod_eastus
     assert types >= 10
     span = demo_workspace.sql(
         "SELECT date_diff('day', min(timestamp), max(timestamp)) AS days, any_value(grain) AS grain FROM metrics"
     ).row(0, named=True)
     assert span["days"] >= 30
     assert span["grain"] == "PT1H"
-    planted = {f["resource_id"] for f in demo_truth["findings"]}
+    # every planted finding is about inventory resources (a reservation group: its VMs)
+    planted = {
+        rid
+        for f in demo_truth["findings"]
+        for rid in (
+            f["evidence"]["vm_ids"] if f["rule"] == "reservation_candidate" else [f["resource_id"]]
+        )
+    }
     known = set(demo_workspace.sql("SELECT resource_id FROM resources").get_column("resource_id"))
     assert planted <= known

@@ -41,7 +41,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "idle_vm.network_out_mb_per_hour",
         100.0,
-        "…and the busiest hour sends less than this many MB.",
+        "…and the busiest hour sends less than this many MB (per-minute metrics are summed per hour).",
+    ),
+    # Coverage before judging a VM (idle_vm and rightsize_vm): Advisor looks back 7 days.
+    Setting(
+        "idle_vm.min_metric_days",
+        7,
+        "Days with CPU metrics a VM needs before it is called idle or oversized (Advisor: 7).",
+    ),
+    Setting(
+        "idle_vm.min_metric_coverage",
+        0.8,
+        "…and the share of hours with metrics from the first one to the end of the window.",
     ),
     # rightsize_vm: Advisor user-facing limits on the target size (CPU 40 %, memory 60 %).
     Setting(
@@ -58,6 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
         "Days without compute cost (AOE LongDeallocatedVmsIntervalDays: 30).",
     ),
     Setting(
+        "unattached_disk.min_age_days",
+        7,
+        "Days since a disk was detached (LastOwnershipUpdateTime) before it is flagged (Advisor: 30).",
+    ),
+    Setting(
         "underused_premium_disk.percent",
         5.0,
         "Max IOPS and MB/s under this share of the tier limit (AOE: 5).",
@@ -70,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "underused_app_service_plan.memory_p99_percent", 50.0, "P99 memory below this (AOE: 50)."
+    ),
+    Setting(
+        "underused_app_service_plan.target_peak_percent",
+        75.0,
+        "The smaller SKU must carry the peak CPU and memory below this (AOE degraded threshold: 75).",
     ),
     Setting(
         "storage_tiering.min_capacity_gb",
@@ -87,14 +108,24 @@ SETTINGS: tuple[Setting, ...] = (
         "P99 of max DTU use below this (AOE PerfThresholdDtuPercentage: 40).",
     ),
     Setting(
+        "idle_sql_database.target_peak_percent",
+        75.0,
+        "The smaller objective must carry the peak DTU use below this (AOE DtuDegradedPercentage: 75).",
+    ),
+    Setting(
         "reservation_candidate.min_hours_per_day",
         23.5,
         "Hours a VM must run every day of the window.",
     ),
     Setting(
+        "reservation_candidate.term_years",
+        1,
+        "Reservation and savings plan term to recommend, in years: 1 or 3 (Advisor offers both).",
+    ),
+    Setting(
         "reservation_candidate.discounts",
         {},
-        "Family -> 1-year discount overriding the built-in table.",
+        "Family -> reservation discount for the term, overriding the built-in table.",
     ),
     Setting(
         "budgets",
@@ -135,7 +166,16 @@ def validate_setting(key: str, value: Any) -> Any:
         raise CloudOptimaError(f"setting '{key}' needs a {type(default).__name__}, not {value!r}")
     if key == "budgets":
         return _budgets(value)
+    if key in _CHOICES and value not in _CHOICES[key]:
+        raise CloudOptimaError(
+            f"setting '{key}' must be one of {', '.join(map(str, _CHOICES[key]))}, not {value!r}"
+        )
+    if key.endswith("_coverage") and not 0.0 <= value <= 1.0:
+        raise CloudOptimaError(f"setting '{key}' is a share between 0 and 1, not {value!r}")
     return value
+
+
+_CHOICES: dict[str, tuple[Any, ...]] = {"reservation_candidate.term_years": (1, 3)}
 
 
 def _budgets(value: dict[str, Any]) -> dict[str, float]:

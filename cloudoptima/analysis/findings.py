@@ -18,7 +18,13 @@ from typing import Any
 import polars as pl
 
 from cloudoptima.analysis.dimensions import last_cost_day
-from cloudoptima.analysis.rules import RULE_OUTPUT, RULES, Rule, load_builtin_rules
+from cloudoptima.analysis.rules import (
+    OPTIONAL_OUTPUT,
+    RULE_OUTPUT,
+    RULES,
+    Rule,
+    load_builtin_rules,
+)
 from cloudoptima.analysis.rules.context import RuleContext
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.storage.reader import Reader
@@ -51,7 +57,8 @@ def run_rules(
     ctx = RuleContext(reader, settings, as_of)
     selected = [RULES[r] for r in (rules or sorted(RULES)) if _known(r)]
     frames = [_with_rule_columns(rule.evaluate(ctx), rule) for rule in selected]
-    matches = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=RULE_OUTPUT)
+    empty = pl.DataFrame(schema={**RULE_OUTPUT, **OPTIONAL_OUTPUT})
+    matches = pl.concat(frames, how="vertical") if frames else empty
     return _describe_resources(ctx, matches, as_of)
 
 
@@ -62,7 +69,11 @@ def _known(rule_id: str) -> bool:
 
 
 def _with_rule_columns(frame: pl.DataFrame, rule: Rule) -> pl.DataFrame:
-    frame = frame.select([pl.col(c).cast(t) for c, t in RULE_OUTPUT.items()])
+    optional = [
+        (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t).alias(c)
+        for c, t in OPTIONAL_OUTPUT.items()
+    ]
+    frame = frame.select([pl.col(c).cast(t) for c, t in RULE_OUTPUT.items()] + optional)
     facts = {
         "rule": rule.id,
         "title": rule.title,
@@ -75,6 +86,8 @@ def _with_rule_columns(frame: pl.DataFrame, rule: Rule) -> pl.DataFrame:
 
 
 def _describe_resources(ctx: RuleContext, matches: pl.DataFrame, as_of: date) -> pl.DataFrame:
+    """Name each finding's resource and state its cost: what the rule said, else the inventory
+    and the resource's monthly cost (one currency, the basis its savings came from)."""
     names = ctx.resources().select(
         "resource_id",
         pl.col("name").alias("resource_name"),
@@ -86,9 +99,11 @@ def _describe_resources(ctx: RuleContext, matches: pl.DataFrame, as_of: date) ->
     cost = ctx.monthly_cost().select(
         "resource_id", pl.col("currency").alias("BillingCurrency"), "cost_basis", "monthly_cost"
     )
-    frame = matches.join(names, on="resource_id", how="left").join(
-        cost, on="resource_id", how="left"
-    )
+    known = matches.join(names, on="resource_id", how="left", suffix="_known")
+    known = known.join(cost, on="resource_id", how="left", suffix="_known")
+    frame = known.with_columns(
+        pl.coalesce(column, f"{column}_known").alias(column) for column in OPTIONAL_OUTPUT
+    ).drop(f"{column}_known" for column in OPTIONAL_OUTPUT)
     frame = _fill_currency(ctx, frame)
     ids = [finding_id(r, i) for r, i in zip(frame["rule"], frame["resource_id"], strict=True)]
     return frame.with_columns(

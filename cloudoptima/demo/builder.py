@@ -91,6 +91,7 @@ def build_estate(seed: int, end: date) -> Estate:
         _add_storage,
         _add_platform,
         _add_surge,
+        _add_look_alikes,
     ):
         add_part(b)
     return Estate(
@@ -117,31 +118,35 @@ def _add_networks(b: _Builder) -> None:
 
 
 def _add_vms(b: _Builder) -> None:
-    underused = dict(w.UNDERUSED_DISKS)
     for spec in w.VMS:
-        vm = b.add("Microsoft.Compute/virtualMachines", spec.name, spec.group, spec.age)
-        vm.role, vm.sku, vm.attrs["os"] = spec.role, spec.size, spec.os
-        if spec.name in w.POWER_CHANGE_DAYS:
-            vm.changed = b.at(w.POWER_CHANGE_DAYS[spec.name], b.rng.randint(8, 18))
-        # Only busy machines get Premium disks: a Premium disk behind an idle, stopped or
-        # scheduled VM would be an under-used disk nobody planted.
-        os_sku = "Premium_LRS" if spec.role in ("busy", "reserved") else "StandardSSD_LRS"
-        os_name = f"{spec.name}_OsDisk_1_{vm.uid.replace('-', '')}"
-        disks = [_add_disk(b, vm, os_name, os_sku, 128)]
-        disks[0].attrs["os"] = spec.os
-        for index, (sku, size) in enumerate(spec.data):
-            disk = _add_disk(b, vm, f"{spec.name}-data-{index + 1:02d}", sku, size)
-            disk.role = "underused" if underused.get(spec.name, -1) == index else "attached"
-            disks.append(disk)
-        nic = b.add("Microsoft.Network/networkInterfaces", f"nic-{spec.name}", spec.group, spec.age)
-        nic.owner = vm
-        vm.links.update(os_disk=disks[:1], data_disks=disks[1:], nics=[nic])
-        if spec.public_ip:
-            pip = b.add(
-                "Microsoft.Network/publicIPAddresses", f"pip-{spec.name}", spec.group, spec.age
-            )
-            pip.owner, pip.sku = nic, "Standard"
-            nic.links["public_ip"] = [pip]
+        _add_vm(b, spec)
+
+
+def _add_vm(b: _Builder, spec: w.Vm) -> Resource:
+    """A VM with its OS and data disks, its NIC and (when asked) a public IP."""
+    underused = dict(w.UNDERUSED_DISKS)
+    vm = b.add("Microsoft.Compute/virtualMachines", spec.name, spec.group, spec.age)
+    vm.role, vm.sku, vm.attrs["os"] = spec.role, spec.size, spec.os
+    if spec.name in w.POWER_CHANGE_DAYS:
+        vm.changed = b.at(w.POWER_CHANGE_DAYS[spec.name], b.rng.randint(8, 18))
+    # Only busy machines get Premium disks: a Premium disk behind an idle, stopped or
+    # scheduled VM would be an under-used disk nobody planted.
+    os_sku = "Premium_LRS" if spec.role in ("busy", "reserved") else "StandardSSD_LRS"
+    os_name = f"{spec.name}_OsDisk_1_{vm.uid.replace('-', '')}"
+    disks = [_add_disk(b, vm, os_name, os_sku, 128)]
+    disks[0].attrs["os"] = spec.os
+    for index, (sku, size) in enumerate(spec.data):
+        disk = _add_disk(b, vm, f"{spec.name}-data-{index + 1:02d}", sku, size)
+        disk.role = "underused" if underused.get(spec.name, -1) == index else "attached"
+        disks.append(disk)
+    nic = b.add("Microsoft.Network/networkInterfaces", f"nic-{spec.name}", spec.group, spec.age)
+    nic.owner = vm
+    vm.links.update(os_disk=disks[:1], data_disks=disks[1:], nics=[nic])
+    if spec.public_ip:
+        pip = b.add("Microsoft.Network/publicIPAddresses", f"pip-{spec.name}", spec.group, spec.age)
+        pip.owner, pip.sku = nic, "Standard"
+        nic.links["public_ip"] = [pip]
+    return vm
 
 
 def _add_disk(b: _Builder, vm: Resource, name: str, sku: str, size: int) -> Resource:
@@ -153,10 +158,7 @@ def _add_disk(b: _Builder, vm: Resource, name: str, sku: str, size: int) -> Reso
 
 def _add_orphans(b: _Builder) -> None:
     for spec in w.ORPHAN_DISKS:
-        disk = b.add("Microsoft.Compute/disks", spec.name, spec.group, spec.age)
-        disk.sku, disk.size_gb, disk.role = spec.sku, spec.size_gb, spec.role
-        if spec.role == "asr":
-            disk.tags["ASR-ReplicaDisk"] = "vm-lims-01"
+        _add_orphan_disk(b, spec)
     for group, name in (("RG-Prod-App", "nic-vm-old-erp-01"), ("RG-Test-App", "nic-test-temp-01")):
         b.add("Microsoft.Network/networkInterfaces", name, group, 210, role="orphan")
     for group, name in (
@@ -168,14 +170,55 @@ def _add_orphans(b: _Builder) -> None:
         )
 
 
+def _add_orphan_disk(b: _Builder, spec: w.Disk) -> Resource:
+    disk = b.add("Microsoft.Compute/disks", spec.name, spec.group, spec.age)
+    disk.sku, disk.size_gb, disk.role = spec.sku, spec.size_gb, spec.role
+    if spec.detached is not None:
+        disk.attrs["detached_days"] = str(spec.detached)
+    if spec.role == "asr":
+        disk.tags["ASR-ReplicaDisk"] = "vm-lims-01"
+    if spec.role == "aks_volume":
+        disk.tags.update(w.PVC_TAGS)
+    return disk
+
+
 def _add_snapshots(b: _Builder) -> None:
-    for group, name, vm_name, source, age in w.SNAPSHOTS:
-        vm = b.by_name[vm_name]
-        disk = vm.linked("os_disk")[0] if source == "os" else vm.linked("data_disks")[int(source)]
-        role = "old" if age > 120 else "recent"
-        snap = b.add("Microsoft.Compute/snapshots", name, group, age, role=role, sku="Standard_LRS")
-        snap.size_gb = disk.size_gb
-        snap.links["source"] = [disk]
+    for spec in w.SNAPSHOTS:
+        _add_snapshot(b, *spec, role="old" if spec[-1] > 120 else "recent")
+
+
+def _add_snapshot(
+    b: _Builder, group: str, name: str, vm_name: str, source: str | int, age: int, *, role: str
+) -> Resource:
+    vm = b.by_name[vm_name]
+    disk = vm.linked("os_disk")[0] if source == "os" else vm.linked("data_disks")[int(source)]
+    snap = b.add("Microsoft.Compute/snapshots", name, group, age, role=role, sku="Standard_LRS")
+    snap.size_gb = disk.size_gb
+    snap.links["source"] = [disk]
+    return snap
+
+
+def _add_look_alikes(b: _Builder) -> None:
+    """Resources that resemble a finding but are fine (see ``planted.LOOK_ALIKES``)."""
+    for spec in w.LOOK_ALIKE_VMS:
+        vm = _add_vm(b, spec)
+        if spec.role == "aks":
+            vm.tags.update(w.AKS_NODE_TAGS)
+        if spec.role == "fresh":  # created on the last day, running its last hours only
+            vm.outages = ((b.at(0, 0), 24 - w.FRESH_VM_HOURS),)
+    for disk in w.LOOK_ALIKE_DISKS:
+        _add_orphan_disk(b, disk)
+    snapshot = _add_snapshot(b, *w.GOLDEN_SNAPSHOT, role="image_source")
+    group, name, _ = w.IMAGE
+    age = (b.end - snapshot.created).days - 1
+    image = b.add("Microsoft.Compute/images", name, group, age, role="image")
+    image.links["source"] = [snapshot]
+    image.attrs["os"] = snapshot.linked("source")[0].attrs["os"]
+    # No backend pool, but inbound NAT rules forward RDP to the jump host.
+    nat = b.add("Microsoft.Network/loadBalancers", "lb-shared-mgmt-nat", "RG-Shared-Network", 400)
+    nat.sku, nat.role = "Standard", "nat"
+    nat.links["frontend"] = [_add_frontend_ip(b, nat, "RG-Shared-Network")]
+    nat.links["nat"] = [b.by_name["nic-vm-jump-01"]]
 
 
 def _add_balancers(b: _Builder) -> None:

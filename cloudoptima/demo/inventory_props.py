@@ -156,7 +156,8 @@ def _lb_frontend_id(lb: Resource) -> str:
 
 
 def load_balancer_props(lb: Resource, ctx: Context) -> Json:
-    """Load balancer: an idle one has a frontend but no backend pool and no rules."""
+    """Load balancer: an idle one has a frontend but no backend pool and no rules; a NAT one
+    has no backend pool either, but forwards a port to each of its ``nat`` NICs."""
     pools, rules, probes = _lb_backend(lb) if lb.linked("backend") else ([], [], [])
     return {
         "provisioningState": "Succeeded",
@@ -165,10 +166,28 @@ def load_balancer_props(lb: Resource, ctx: Context) -> Json:
         "backendAddressPools": pools,
         "loadBalancingRules": rules,
         "probes": probes,
-        "inboundNatRules": [],
+        "inboundNatRules": _nat_rules(lb),
         "inboundNatPools": [],
         "outboundRules": [],
     }
+
+
+def _nat_rules(lb: Resource) -> list[Json]:
+    """RDP forwarded from port 50001, 50002, ... of the frontend to each NAT target."""
+    rules = []
+    for index, nic in enumerate(lb.linked("nat"), start=1):
+        name = f"rdp-{nic.name.removeprefix('nic-')}"
+        props = {
+            "frontendIPConfiguration": _ref(_lb_frontend_id(lb)),
+            "backendIPConfiguration": _ref(frontend_config_id(nic)),
+            "frontendPort": 50000 + index,
+            "backendPort": 3389,
+            "protocol": "Tcp",
+            "idleTimeoutInMinutes": 4,
+            "enableFloatingIP": False,
+        }
+        rules.append({"name": name, "id": f"{lb.id}/inboundNatRules/{name}", "properties": props})
+    return rules
 
 
 def app_gateway_props(gateway: Resource, ctx: Context) -> Json:

@@ -132,6 +132,9 @@ def _unattached_disks(j: Judge) -> list[Json]:
                 "sku": disk.sku,
                 "size_gb": disk.size_gb,
                 "time_created": disk.created.isoformat(),
+                "days_unattached": int(disk.attrs["detached_days"])
+                if "detached_days" in disk.attrs
+                else None,
             },
         )
         for disk in j.roles("Microsoft.Compute/disks", "unattached")
@@ -244,23 +247,39 @@ def _capacity_lines(ledger: Ledger, account: Resource) -> list[int]:
 def _storage_tiering(j: Judge) -> list[Json]:
     findings = []
     cool_share = c.STORAGE_GB_MONTH["Cool"] / c.STORAGE_GB_MONTH["Hot"]
+    write_extra = (prices.STORAGE_WRITE_10K["Cool"] - prices.STORAGE_WRITE_10K["Hot"]) / 10_000
     for account in j.roles("Microsoft.Storage/storageAccounts", "archive"):
         used_gb = float(j.metrics.values(account, "UsedCapacity", "average")[-1]) / 2**30
-        hourly = j.metrics.values(account, "Transactions", "total", EVIDENCE_HOURS)
-        per_day = hourly.reshape(-1, 24).sum(axis=1)
+        per_day = _daily_totals(j, account, "Transactions")
+        egress_gb_month = float(_daily_totals(j, account, "Egress").mean()) * WINDOW_DAYS / 2**30
+        # the real 30-day cost of the stored data and its GB-months: the account's own price
+        capacity = _capacity_lines(j.ledger, account)
+        capacity_cost = int(j.ledger.costs["billed"][capacity, -WINDOW_DAYS:].sum()) / MICRO
+        gb_months = float(j.ledger.quantity[capacity, -WINDOW_DAYS:].sum())
+        price_factor = capacity_cost / gb_months / c.STORAGE_GB_MONTH["Hot"]
+        transactions_month = float(per_day.mean()) * WINDOW_DAYS
+        extra = transactions_month * write_extra * price_factor
+        retrieval = egress_gb_month * prices.STORAGE_RETRIEVAL_GB["Cool"] * price_factor
+        savings = capacity_cost * (1.0 - cool_share) - extra - retrieval
         evidence = {
             "access_tier": "Hot",
             "used_capacity_gb": round(used_gb, 4),
             "transactions_per_day_max": round(float(per_day.max()), 4),
-            "transactions_per_day_mean": round(float(per_day.mean()), 4),
+            "transactions_per_month": round(transactions_month, 4),
+            "egress_gb_per_month": round(egress_gb_month, 4),
+            "capacity_monthly_cost": round(capacity_cost, 6),
+            "extra_operations_cost": round(extra, 6),
+            "retrieval_cost": round(retrieval, 6),
         }
-        # the real 30-day cost of the stored data, times what Cool saves per GB
-        capacity = _capacity_lines(j.ledger, account)
-        capacity_cost = int(j.ledger.costs["billed"][capacity, -WINDOW_DAYS:].sum()) / MICRO
-        evidence["capacity_monthly_cost"] = round(capacity_cost, 6)
-        savings = capacity_cost * (1.0 - cool_share)
         findings.append(j.finding("storage_tiering", account, savings, evidence, "Cool"))
     return findings
+
+
+def _daily_totals(j: Judge, account: Resource, metric: str) -> np.ndarray:
+    """Daily sums of a metric's hourly totals over the evidence window."""
+    hourly = j.metrics.values(account, metric, "total", EVIDENCE_HOURS)
+    days: np.ndarray = hourly.reshape(-1, 24).sum(axis=1)
+    return days
 
 
 def _idle_databases(j: Judge) -> list[Json]:
@@ -290,22 +309,57 @@ def _untagged(j: Judge) -> list[Json]:
     return findings
 
 
+def reservation_group_id(location: str, vm_size: str, years: int, currency: str) -> str:
+    """The id a reservation recommendation stands under (one per size, region, term, currency)."""
+    return (
+        "/providers/microsoft.capacity/reservationrecommendations/virtualmachines/"
+        f"{location}/{vm_size}/p{years}y/{currency}"
+    ).lower()
+
+
 def _reservation_candidates(j: Judge) -> list[Json]:
+    """Busy VMs running every hour of the window, one finding per size and region (1 year).
+
+    Demo VMs are priced as Linux (no licence meter) and none is spot, so the whole
+    monthly cost is the base the discount applies to.
+    """
     hours = j.ledger.cal.hours[-WINDOW_DAYS * 24 :]
-    findings = []
+    groups: dict[tuple[str, str], list[Resource]] = {}
     for vm in j.roles(VM, "busy"):
         running, _ = vm_power(vm, hours)
-        if not running.all():
-            continue
-        family = c.VM_SIZES[vm.sku].family
-        rate = c.RESERVATION_DISCOUNT_1Y[family]
+        if running.all():
+            groups.setdefault((vm.location, vm.sku), []).append(vm)
+    findings = []
+    for (location, size), vms in sorted(groups.items()):
+        family = c.VM_SIZES[size].family
+        rate, plan_rate = prices.commitment_discounts(family, 1)
+        base = sum(j.monthly_cost(vm) for vm in vms)
+        subscriptions = sorted({vm.subscription.guid for vm in vms})
         evidence = {
-            "vm_size": vm.sku,
+            "vm_size": size,
+            "location": location,
+            "term": "P1Y",
+            "quantity": len(vms),
+            "vm_ids": sorted(vm.id.lower() for vm in vms),
             "family": family,
-            "running_hours_last_30_days": int(running.sum()),
-            "reservation_discount_1y": rate,
+            "running_hours": int(sum(vm_power(vm, hours)[0].sum() for vm in vms)),
+            "base_monthly_cost": round(base, 6),
+            "reservation_discount": rate,
+            "savings_plan_discount": plan_rate,
+            "savings_plan_monthly_savings": round(base * plan_rate, 6),
         }
-        findings.append(j.finding("reservation_candidate", vm, j.monthly_cost(vm) * rate, evidence))
+        findings.append(
+            {
+                "rule": "reservation_candidate",
+                "resource_id": reservation_group_id(location, size, 1, "USD"),
+                "resource_name": f"{size} x {len(vms)} in {location} (1-year)",
+                "subscription_id": subscriptions[0] if len(subscriptions) == 1 else None,
+                "resource_group": None,
+                "monthly_cost": round(base, 6),
+                "monthly_savings": round(base * rate, 6),
+                "evidence": evidence,
+            }
+        )
     return findings
 
 
@@ -325,6 +379,38 @@ RULES: tuple[Callable[[Judge], list[Json]], ...] = (
     _untagged,
     _reservation_candidates,
 )
+
+
+# Look-alikes: (type, role) -> (the rule they resemble, why it must not flag them).
+LOOK_ALIKES: dict[tuple[str, str], tuple[str, str]] = {
+    (VM, "aks"): ("idle_vm", "an AKS node: AKS owns it and would recreate it"),
+    (VM, "fresh"): ("idle_vm", "three hours of metrics are too few to call it idle"),
+    ("Microsoft.Compute/disks", "aks_volume"): (
+        "unattached_disk",
+        "a Kubernetes persistent volume between pods",
+    ),
+    ("Microsoft.Compute/disks", "upload"): ("unattached_disk", "waiting for an upload"),
+    ("Microsoft.Compute/disks", "detached_recently"): (
+        "unattached_disk",
+        "detached two days ago, under the minimum age",
+    ),
+    ("Microsoft.Network/loadBalancers", "nat"): (
+        "idle_load_balancer",
+        "no backend pool, but inbound NAT rules in use",
+    ),
+    ("Microsoft.Compute/snapshots", "image_source"): ("old_snapshot", "an image was built from it"),
+}
+
+
+def look_alikes(judge: Judge) -> list[Json]:
+    """Resources planted to resemble a finding that a correct rule leaves alone."""
+    result = []
+    for (arm_type, role), (rule, why) in LOOK_ALIKES.items():
+        for resource in judge.roles(arm_type, role):
+            result.append(
+                {"resource_id": resource.id.lower(), "resembles": rule, "why": why, "role": role}
+            )
+    return sorted(result, key=lambda r: r["resource_id"])
 
 
 def planted_findings(judge: Judge) -> list[Json]:

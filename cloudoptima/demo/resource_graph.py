@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from cloudoptima.demo import catalog as c
@@ -43,7 +44,9 @@ def disk_reference_id(disk: Resource) -> str:
 
 
 def disk_state(disk: Resource, ctx: Context) -> str:
-    """Return ``Attached``, ``Reserved`` (owner deallocated) or ``Unattached``."""
+    """Return ``Attached``, ``Reserved`` (owner deallocated), ``ReadyToUpload`` or ``Unattached``."""
+    if disk.role == "upload":
+        return "ReadyToUpload"
     if disk.owner is None:
         return "Unattached"
     state = power_state(disk.owner, ctx.estate.as_of)
@@ -135,7 +138,20 @@ def disk_props(disk: Resource, ctx: Context) -> Json:
         props = {"osType": disk.attrs["os"], "hyperVGeneration": "V2", **props}
     if disk.sku != "Standard_LRS":
         props["tier"] = tier.name  # Standard HDD disks have no performance tier
+    if disk.role == "upload":
+        props["creationData"] = {"createOption": "Upload", "uploadSizeBytes": disk.size_gb * 2**30}
+    ownership = _last_ownership_update(disk, ctx)
+    if ownership is not None:
+        # Resource Graph capitalises this one key; it is when the disk was last attached or detached.
+        props["LastOwnershipUpdateTime"] = ownership
     return props
+
+
+def _last_ownership_update(disk: Resource, ctx: Context) -> str | None:
+    if disk.owner is not None:
+        return iso(disk.created, hour=10)
+    days = disk.attrs.get("detached_days")
+    return iso(ctx.estate.end - timedelta(days=int(days)), hour=16) if days else None
 
 
 def snapshot_props(snap: Resource, ctx: Context) -> Json:
@@ -159,12 +175,32 @@ def snapshot_props(snap: Resource, ctx: Context) -> Json:
     }
 
 
+def image_props(image: Resource, ctx: Context) -> Json:
+    """Managed image built from a snapshot of an OS disk."""
+    snapshot = image.linked("source")[0]
+    os_disk = {
+        "osType": image.attrs["os"],
+        "osState": "Generalized",
+        "snapshot": {"id": snapshot.id},
+        "caching": "ReadWrite",
+        "storageAccountType": "Standard_LRS",
+        "diskSizeGB": snapshot.size_gb,
+    }
+    return {
+        "sourceVirtualMachine": None,
+        "storageProfile": {"osDisk": os_disk, "dataDisks": [], "zoneResilient": False},
+        "provisioningState": "Succeeded",
+        "hyperVGeneration": "V2",
+    }
+
+
 PropsBuilder = Callable[[Resource, Context], Json]
 
 PROPERTIES: dict[str, PropsBuilder] = {
     "microsoft.compute/virtualmachines": vm_props,
     "microsoft.compute/disks": disk_props,
     "microsoft.compute/snapshots": snapshot_props,
+    "microsoft.compute/images": image_props,
     "microsoft.network/publicipaddresses": p.public_ip_props,
     "microsoft.network/networkinterfaces": p.nic_props,
     "microsoft.network/loadbalancers": p.load_balancer_props,

@@ -54,6 +54,9 @@ DISK_SHARE = {"underused": (0.004, 0.010), "attached": (0.35, 0.55)}
 DTU_PEAK = {"idle": (4.0, 9.0), "busy": (62.0, 82.0)}
 PLAN_CPU_PEAK = {"underused": (4.0, 9.0), "busy": (56.0, 74.0)}
 PLAN_MEMORY = {"underused": (16.0, 24.0), "busy": (48.0, 66.0)}
+# Look-alike VMs behave like idle ones; only what else is known keeps them from the rule.
+VM_LEVELS = {"aks": "idle", "fresh": "idle"}
+EGRESS_BYTES_PER_TRANSACTION = 64 * 1024.0  # storage reads back 64 KiB a transaction
 
 
 @dataclass
@@ -130,7 +133,8 @@ def _vm_series(estate: Estate, hours: Hours, rng: np.random.Generator) -> list[S
     # Long-deallocated VMs have no data in the window at all.
     keep = [bool(row.any()) for row in present]
     vms, present = [vm for vm, k in zip(vms, keep, strict=True) if k], present[keep]
-    roles = [vm.role if vm.role in CPU_PEAK else "busy" for vm in vms]
+    roles = [VM_LEVELS.get(vm.role, vm.role) for vm in vms]
+    roles = [role if role in CPU_PEAK else "busy" for role in roles]
     cpu_max = _shaped(rng, hours, _levels(rng, CPU_PEAK, roles), 0.45)
     cpu_avg = cpu_max * rng.uniform(0.55, 0.75, cpu_max.shape)
     memory = _levels(rng, AVAILABLE_MEMORY, roles)[:, None] + rng.uniform(-1.0, 1.0, cpu_max.shape)
@@ -206,6 +210,7 @@ def _storage_series(estate: Estate, hours: Hours, rng: np.random.Generator) -> l
             np.zeros_like(transactions),
         ),
         Series(accounts, "UsedCapacity", "Bytes", present, used, used, used, count=1.0),
+        _volume(accounts, "Egress", present, transactions * EGRESS_BYTES_PER_TRANSACTION),
     ]
 
 

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from cloudoptima.demo import catalog as c
 from cloudoptima.demo.estate import Estate, Resource, deallocated_since
 from cloudoptima.demo.ledger import MICRO, Ledger, context_median
-from cloudoptima.demo.planted import VM, Judge, planted_findings
+from cloudoptima.demo.planted import VM, Judge, look_alikes, planted_findings
 from cloudoptima.demo.telemetry import METRIC_DAYS, MetricSet
 from cloudoptima.reference import prices
 
@@ -72,7 +72,9 @@ def assumptions() -> Json:
         "vm_prices_scale_linearly_with_vcpus_within_a_family": True,
         "rightsize_savings": "monthly_cost x 0.5 (same family, half the vCPUs)",
         "reservation_discount_1y": dict(c.RESERVATION_DISCOUNT_1Y),
-        "reservation_savings": "monthly_cost x reservation_discount_1y[family]",
+        "savings_plan_discount_1y": dict(prices.SAVINGS_PLAN_DISCOUNT_1Y),
+        "reservation_savings": "one finding per VM size and region: the sum of its VMs' "
+        "monthly_cost x reservation_discount_1y[family]",
         "negotiated_discount_by_service_category": dict(c.NEGOTIATED_DISCOUNT),
         "disk_monthly_price": {
             sku: {tier.name: tier.monthly for tier in tiers.values()}
@@ -84,12 +86,17 @@ def assumptions() -> Json:
         "premium_disk_savings": "monthly_cost x (1 - standard_ssd_price_ratio[tier])",
         "disk_underuse": "max over hours of (read + write) hourly Maximum < 2 % of the tier limit",
         "storage_gb_month": dict(c.STORAGE_GB_MONTH),
-        "storage_tiering_savings": "30-day BilledCost of the GB/Month capacity meter x (1 - Cool/Hot)",
+        "storage_tiering_savings": "30-day BilledCost of the Hot GB/Month capacity meter x (1 - Cool/Hot), "
+        "less the measured transactions x (Cool - Hot write price) and the measured egress GB x Cool "
+        "retrieval price, both scaled by the account's price per GB-month / the Hot list price",
         "sql_dtu_price_per_day": {sku: price for sku, _, _, price in c.SQL_DTU_LADDER},
         "sql_savings": "monthly_cost x (1 - price(one SKU down) / price(current))",
         "app_service_plan_price_per_hour": {sku: v[1] for sku, v in c.PLAN_SKUS.items()},
         "app_service_plan_savings": "monthly_cost x (1 - price(one SKU down) / price(current))",
         "idle_and_waste_savings": "monthly_cost (deleting or deallocating stops the charge)",
+        "look_alikes": "an AKS node VM and an AKS volume disk, a load balancer with inbound NAT "
+        "rules, a disk in ReadyToUpload, a disk detached two days ago, a VM with three hours of "
+        "metrics, a snapshot behind an image: none is a finding",
         "long_deallocated_savings": "the 30-day BilledCost of the VM's disks",
         "snapshot_price_gb_month": c.SNAPSHOT_GB_MONTH,
         "anomaly_expected": "median of the 14 days before and after, anomaly days excluded",
@@ -130,6 +137,7 @@ def ground_truth(estate: Estate, ledger: Ledger, metrics: MetricSet) -> Json:
         ],
         "assumptions": assumptions(),
         "findings": planted_findings(judge),
+        "look_alikes": look_alikes(judge),
         "anomalies": _anomalies(judge),
         "deallocated_since": deallocated,
         "counts": dict(sorted(counts.items())),

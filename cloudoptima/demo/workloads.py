@@ -28,6 +28,7 @@ class Group(NamedTuple):
 
 
 EU = "westeurope"
+AKS_NODE_GROUP: Final = "MC_RG-Prod-App_aks-cp-prod_eastus"
 
 GROUPS: Final[dict[str, Group]] = {
     "RG-Prod-Web": Group("prod", "prod", "digital", "CC-1100", "snet-web"),
@@ -50,6 +51,8 @@ GROUPS: Final[dict[str, Group]] = {
     "RG-Shared-Backup": Group("shared", "shared", "cloudops", "CC-1000", "snet-backup"),
     "RG-Shared-Security": Group("shared", "shared", "security", "CC-1500", "snet-security"),
     "RG-Shared-Monitoring": Group("shared", "shared", "cloudops", "CC-1000", "snet-mgmt"),
+    # The node resource group AKS creates for cluster aks-cp-prod (MC_<group>_<cluster>_<region>).
+    AKS_NODE_GROUP: Group("prod", "prod", "platform", "CC-1200", "snet-app"),
 }
 
 SUBSCRIPTIONS: Final = (
@@ -160,6 +163,21 @@ VMS: Final = (
     Vm("RG-Shared-Security", "vm-siem-01", "Standard_E8s_v5", data=((P, 1024),), age=270),
 )
 
+# Look-alikes, built after everything else so the rest of the estate draws the same
+# random numbers as before they existed: an AKS node (idle-looking, but AKS owns it)
+# and a build agent created on the last day, with three hours of metrics.
+LOOK_ALIKE_VMS: Final = (
+    Vm(AKS_NODE_GROUP, "aks-nodepool1-38290517-vms0", "Standard_D4s_v5", "aks"),
+    Vm("RG-Dev-App", "vm-dev-build-07", "Standard_D2s_v5", "fresh", age=0),
+)
+# Tags AKS puts on the VMs of a node pool.
+AKS_NODE_TAGS: Final = {
+    "aks-managed-poolName": "nodepool1",
+    "aks-managed-orchestrator": "Kubernetes:1.30.6",
+    "aks-managed-createOperationID": "5d0c6a52-1b7e-4f0e-9d7e-2c9f1e0a4b11",
+}
+FRESH_VM_HOURS: Final = 3  # the fresh VM ran the last three hours of the last day
+
 # Days before the last cost day when a VM stopped or was deallocated.
 POWER_CHANGE_DAYS: Final = {
     "vm-test-perf-01": 14,
@@ -178,16 +196,31 @@ class Disk(NamedTuple):
     name: str
     sku: str
     size_gb: int
-    role: str  # unattached | asr
+    role: str  # unattached | asr | aks_volume | upload | detached_recently
     age: int
+    detached: int | None = 40  # days since LastOwnershipUpdateTime; None: never attached
 
 
 ORPHAN_DISKS: Final = (
     Disk("RG-Prod-App", "vm-old-erp-01-data-01", P, 512, "unattached", 210),
-    Disk("RG-Test-Data", "disk-migration-temp", E, 1024, "unattached", 150),
-    Disk("RG-Dev-App", "vm-decom-app-07-osdisk", S, 128, "unattached", OLD),
+    Disk("RG-Test-Data", "disk-migration-temp", E, 1024, "unattached", 150, None),
+    Disk("RG-Dev-App", "vm-decom-app-07-osdisk", S, 128, "unattached", OLD, 95),
     Disk("RG-Shared-Backup", "vm-lims-01-osdisk-ASRReplica", E, 128, "asr", 190),
 )
+# Look-alikes: a Kubernetes persistent volume between pods, a disk waiting for an
+# upload (az disk create --upload-type), and one detached two days ago.
+LOOK_ALIKE_DISKS: Final = (
+    Disk(AKS_NODE_GROUP, "pvc-7f3e9a0c-5b21-4d8e-a6f4-1c2d3e4f5a6b", P, 256, "aks_volume", 120, 20),
+    Disk("RG-Shared-Mgmt", "disk-import-lims-archive", S, 1024, "upload", 1, None),
+    Disk("RG-Test-App", "vm-test-app-02-data-old", E, 128, "detached_recently", 300, 2),
+)
+# Tags the AKS CSI driver puts on the disk of a persistent volume.
+PVC_TAGS: Final = {
+    "kubernetes.io-created-for-pvc-name": "data-lims-search-0",
+    "kubernetes.io-created-for-pvc-namespace": "lims",
+    "kubernetes.io-created-for-pv-name": "pvc-7f3e9a0c-5b21-4d8e-a6f4-1c2d3e4f5a6b",
+    "k8s-azure-created-by": "kubernetes-azure-dd",
+}
 
 # (group, name, source VM, source disk: "os" or data index, age in days)
 SNAPSHOTS: Final = (
@@ -204,6 +237,10 @@ SNAPSHOTS: Final = (
     ("RG-Shared-Backup", "snap-vm-backup-01-os", "vm-backup-01", "os", 20),
     ("RG-Prod-Research", "snap-vm-chem-01-data-01", "vm-chem-01", 0, 8),
 )
+# Look-alike: an old snapshot the golden image IMAGE was built from.
+GOLDEN_SNAPSHOT: Final = ("RG-Shared-Mgmt", "snap-vm-jump-01-os-golden", "vm-jump-01", "os", 240)
+# (group, name, snapshot it was built from)
+IMAGE: Final = ("RG-Shared-Mgmt", "img-jump-golden-2026", "snap-vm-jump-01-os-golden")
 
 
 class Storage(NamedTuple):

@@ -2,8 +2,10 @@
 
 Savings always start from the resource's real cost in the workspace; these tables
 only give *ratios* (target price / current price, Cool / Hot), so list prices are
-never reported as savings. Prices are rounded Azure retail pay-as-you-go USD prices
-(Linux, East US, 2024-2025); REGION_PRICE_FACTOR scales them for other regions.
+never reported as savings and never mixed with a workspace's own currency. Prices are
+rounded Azure retail pay-as-you-go USD prices (Linux, East US, 2024-2025, as the
+Retail Prices API lists them); REGION_PRICE_FACTOR scales them for other regions.
+Commitment discounts are typical Linux figures of the Azure pricing calculator.
 """
 
 from __future__ import annotations
@@ -40,17 +42,66 @@ def _family(
     }
 
 
+def _b_v2(prefix: str, family: str, per_gb: float) -> dict[str, VmSize]:
+    """B-series v2: per size a low-memory (``ls``/``als``) and a standard (``s``/``as``) variant;
+    the price follows the memory (retail: B2s_v2 0.0832, B2ls_v2 0.0416, B2ts_v2 0.0104)."""
+    sizes: dict[str, VmSize] = {}
+    series = f"{family} Series"
+    letter = prefix[1:]  # "" for Bsv2, "a" for Basv2
+    sizes[f"Standard_B2{letter}ts_v2"] = VmSize(2, 1, round(per_gb * 1, 4), family, series)
+    for vcpus in (2, 4, 8, 16, 32):
+        for variant, memory in ((f"{letter}ls", vcpus * 2), (f"{letter}s", vcpus * 4)):
+            sizes[f"Standard_B{vcpus}{variant}_v2"] = VmSize(
+                vcpus, memory, round(per_gb * memory, 4), family, series
+            )
+    return sizes
+
+
+_SIZES_2_TO_64 = (2, 4, 8, 16, 32, 48, 64)
+_SIZES_2_TO_96 = (2, 4, 8, 16, 32, 48, 64, 96)
+_E_SIZES = (2, 4, 8, 16, 20, 32, 48, 64)
+
 VM_SIZES: Final[dict[str, VmSize]] = {
     "Standard_B1s": VmSize(1, 1, 0.0104, "Bs", "BS Series"),
     "Standard_B1ms": VmSize(1, 2, 0.0207, "Bs", "BS Series"),
     "Standard_B2s": VmSize(2, 4, 0.0416, "Bs", "BS Series"),
     **_family("B", "ms", "Bs", "BS Series", 0.0416, 4, (2, 4, 8)),
-    **_family("D", "s_v5", "Dsv5", "Dsv5 Series", 0.048, 4, (2, 4, 8, 16, 32, 48, 64)),
-    **_family("D", "as_v5", "Dasv5", "Dasv5 Series", 0.043, 4, (2, 4, 8, 16, 32, 48, 64)),
-    **_family("E", "s_v5", "Esv5", "Esv5 Series", 0.063, 8, (2, 4, 8, 16, 32, 48, 64)),
+    **_b_v2("B", "Bsv2", 0.0104),
+    **_b_v2("Ba", "Basv2", 0.0094),
+    **_family("D", "s_v3", "Dsv3", "Dsv3 Series", 0.048, 4, _SIZES_2_TO_64),
+    **_family("D", "s_v4", "Dsv4", "Dsv4 Series", 0.048, 4, _SIZES_2_TO_64),
+    **_family("D", "as_v4", "Dasv4", "Dasv4 Series", 0.048, 4, _SIZES_2_TO_96),
+    **_family("D", "s_v5", "Dsv5", "Dsv5 Series", 0.048, 4, _SIZES_2_TO_64),
+    **_family("D", "ds_v5", "Ddsv5", "Ddsv5 Series", 0.0565, 4, _SIZES_2_TO_96),
+    **_family("D", "as_v5", "Dasv5", "Dasv5 Series", 0.043, 4, _SIZES_2_TO_64),
+    **_family("E", "s_v3", "Esv3", "Esv3 Series", 0.063, 8, _E_SIZES),
+    "Standard_E64s_v3": VmSize(64, 432, 4.032, "Esv3", "Esv3 Series"),
+    **_family("E", "_v4", "Ev4", "Ev4 Series", 0.063, 8, _E_SIZES),
+    "Standard_E64_v4": VmSize(64, 504, 4.032, "Ev4", "Ev4 Series"),
+    **_family("E", "s_v4", "Esv4", "Esv4 Series", 0.063, 8, _E_SIZES),
+    "Standard_E64s_v4": VmSize(64, 504, 4.032, "Esv4", "Esv4 Series"),
+    **_family("E", "_v5", "Ev5", "Ev5 Series", 0.063, 8, (*_E_SIZES, 96)),
+    "Standard_E96_v5": VmSize(96, 672, 6.048, "Ev5", "Ev5 Series"),
+    **_family("E", "s_v5", "Esv5", "Esv5 Series", 0.063, 8, _SIZES_2_TO_64),
+    **_family("E", "as_v5", "Easv5", "Easv5 Series", 0.0565, 8, (*_E_SIZES, 96)),
+    "Standard_E96as_v5": VmSize(96, 672, 5.424, "Easv5", "Easv5 Series"),
     **_family("F", "s_v2", "Fsv2", "FSv2 Series", 0.04225, 2, (2, 4, 8, 16, 32, 48, 64)),
     "Standard_NC24ads_A100_v4": VmSize(24, 220, 3.673, "NCadsA100v4", "NCadsA100v4 Series"),
 }
+
+# Windows Server licence included in pay-as-you-go Windows VM prices, per vCPU-hour
+# (retail: D2s_v5 Windows 0.188 against Linux 0.096). Reservations and savings plans
+# discount the compute only, so the licence share is kept out of their base.
+WINDOWS_LICENCE_PER_VCPU_HOUR: Final = 0.046
+
+
+def compute_share_of_windows_price(size: str) -> float | None:
+    """Linux compute price / Windows price of a size: the part a commitment discounts."""
+    known = VM_SIZES.get(size)
+    if known is None:
+        return None
+    return known.hourly / (known.hourly + WINDOWS_LICENCE_PER_VCPU_HOUR * known.vcpus)
+
 
 # Relative price of the same SKU by region (East US = 1.0); unknown regions count as 1.0.
 REGION_PRICE_FACTOR: Final[dict[str, float]] = {
@@ -75,16 +126,56 @@ REGION_PRICE_FACTOR: Final[dict[str, float]] = {
 }
 
 # One-year reservation discount off the list price, by VM family (Azure pricing
-# calculator, Linux, typical); 3-year discounts are about twice as deep.
+# calculator, Linux, typical).
 RESERVATION_DISCOUNT_1Y: Final[dict[str, float]] = {
     "Bs": 0.30,
+    "Bsv2": 0.30,
+    "Basv2": 0.30,
+    "Dsv3": 0.37,
+    "Dsv4": 0.36,
+    "Dasv4": 0.37,
     "Dsv5": 0.36,
+    "Ddsv5": 0.36,
     "Dasv5": 0.36,
+    "Esv3": 0.37,
+    "Ev4": 0.37,
+    "Esv4": 0.37,
+    "Ev5": 0.37,
     "Esv5": 0.37,
+    "Easv5": 0.37,
     "Fsv2": 0.38,
     "NCadsA100v4": 0.35,
 }
 DEFAULT_RESERVATION_DISCOUNT_1Y: Final = 0.30
+# Three-year reservations: a little under twice the one-year discount.
+RESERVATION_DISCOUNT_3Y: Final[dict[str, float]] = {
+    family: round(min(0.62, discount * 1.65), 2)
+    for family, discount in RESERVATION_DISCOUNT_1Y.items()
+}
+DEFAULT_RESERVATION_DISCOUNT_3Y: Final = 0.50
+# Compute savings plans: shallower than a reservation of the same term, but they follow
+# the usage across sizes, families and regions (Azure pricing calculator, typical).
+SAVINGS_PLAN_DISCOUNT_1Y: Final[dict[str, float]] = {
+    family: round(discount * 0.72, 2) for family, discount in RESERVATION_DISCOUNT_1Y.items()
+}
+DEFAULT_SAVINGS_PLAN_DISCOUNT_1Y: Final = 0.20
+SAVINGS_PLAN_DISCOUNT_3Y: Final[dict[str, float]] = {
+    family: round(discount * 0.8, 2) for family, discount in RESERVATION_DISCOUNT_3Y.items()
+}
+DEFAULT_SAVINGS_PLAN_DISCOUNT_3Y: Final = 0.40
+
+
+def commitment_discounts(family: str | None, years: int) -> tuple[float, float]:
+    """(reservation discount, compute savings plan discount) of a VM family for a term."""
+    if years == 3:
+        return (
+            RESERVATION_DISCOUNT_3Y.get(family or "", DEFAULT_RESERVATION_DISCOUNT_3Y),
+            SAVINGS_PLAN_DISCOUNT_3Y.get(family or "", DEFAULT_SAVINGS_PLAN_DISCOUNT_3Y),
+        )
+    return (
+        RESERVATION_DISCOUNT_1Y.get(family or "", DEFAULT_RESERVATION_DISCOUNT_1Y),
+        SAVINGS_PLAN_DISCOUNT_1Y.get(family or "", DEFAULT_SAVINGS_PLAN_DISCOUNT_1Y),
+    )
 
 
 def vm_price(size: str, region: str | None = None) -> float | None:
@@ -201,6 +292,18 @@ APP_SERVICE_PLANS: Final[dict[str, tuple[str, float, str]]] = {
     "P3v3": ("PremiumV3", 0.66, "P2v3"),
 }
 FREE_PLAN_TIERS: Final = ("Free", "Shared")
+# Cores and memory (GB) of one instance of a dedicated plan SKU.
+PLAN_CAPACITY: Final[dict[str, tuple[float, float]]] = {
+    "B1": (1, 1.75),
+    "B2": (2, 3.5),
+    "B3": (4, 7),
+    "S1": (1, 1.75),
+    "S2": (2, 3.5),
+    "S3": (4, 7),
+    "P1v3": (2, 8),
+    "P2v3": (4, 16),
+    "P3v3": (8, 32),
+}
 
 
 def plan_step_down(sku: str) -> tuple[str, float] | None:
@@ -211,5 +314,23 @@ def plan_step_down(sku: str) -> tuple[str, float] | None:
     return entry[2], APP_SERVICE_PLANS[entry[2]][1] / entry[1]
 
 
+def plan_capacity_ratio(sku: str, target: str) -> float | None:
+    """How many times the load of ``sku`` one instance of ``target`` carries (2.0: half as big).
+
+    The larger of the CPU and memory ratios, since either may be the one that runs out.
+    """
+    current, smaller = PLAN_CAPACITY.get(sku), PLAN_CAPACITY.get(target)
+    if current is None or smaller is None:
+        return None
+    return max(current[0] / smaller[0], current[1] / smaller[1])
+
+
 # Blob capacity per GB-month by access tier (LRS, East US).
 STORAGE_GB_MONTH: Final[dict[str, float]] = {"Hot": 0.0184, "Cool": 0.0100, "Cold": 0.0036}
+# Block-blob operations per 10,000 (LRS, East US): Cool charges more for each.
+STORAGE_WRITE_10K: Final[dict[str, float]] = {"Hot": 0.055, "Cool": 0.10}
+STORAGE_READ_10K: Final[dict[str, float]] = {"Hot": 0.0044, "Cool": 0.01}
+# Data retrieval per GB read back (Hot: none).
+STORAGE_RETRIEVAL_GB: Final[dict[str, float]] = {"Hot": 0.0, "Cool": 0.01}
+# Cool bills at least this many days per blob: moving or deleting it earlier costs the rest.
+COOL_MINIMUM_DAYS: Final = 30

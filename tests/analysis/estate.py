@@ -77,16 +77,38 @@ class Estate:
         )
 
     def metric(
-        self, rid: str, metric: str, value: float | list[float], *, hours: int = 7 * 24
+        self,
+        rid: str,
+        metric: str,
+        value: float | list[float | None],
+        *,
+        hours: int = 7 * 24,
+        per_minute: bool = False,
     ) -> None:
-        """Hourly points ending at the last day 23:00; one value for all hours or one per hour."""
+        """Hourly points ending at the last day 23:00; one value for all hours or one per hour
+        (``None``: no point that hour, as when the agent or the VM was down).
+
+        ``per_minute`` writes PT1M points instead (the grain ``az monitor metrics list``
+        and the AzureMetrics table deliver by default): 60 a hour, each with the hour's
+        value as maximum and average and a sixtieth of it as total.
+        """
         values = value if isinstance(value, list) else [value] * hours
         last = datetime.combine(self.end, datetime.min.time()) + timedelta(hours=23)
         for i, v in enumerate(values):
-            ts = last - timedelta(hours=len(values) - 1 - i)
-            self.metric_rows.append(
-                [rid.upper(), metric, ts.strftime("%Y-%m-%dT%H:%M:%SZ"), "PT1H", v, 1, v, v, v]
-            )
+            hour = last - timedelta(hours=len(values) - 1 - i)
+            if v is None:
+                continue
+            if not per_minute:
+                self._point(rid, metric, hour, "PT1H", v, v)
+                continue
+            for minute in range(60):
+                self._point(rid, metric, hour + timedelta(minutes=minute), "PT1M", v / 60, v)
+
+    def _point(
+        self, rid: str, metric: str, ts: datetime, grain: str, total: float, value: float
+    ) -> None:
+        stamp = ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.metric_rows.append([rid.upper(), metric, stamp, grain, total, 1, value, value, value])
 
     def cost(
         self,
@@ -98,8 +120,19 @@ class Estate:
         unit: str = "Hours",
         pricing: str = "Standard",
         last_day: date | None = None,
+        effective: float | None = None,
+        currency: str = "USD",
+        meter: str = "",
+        category: str = "",
+        subcategory: str = "",
+        commitment: str = "",
     ) -> None:
-        """Daily cost rows for ``days`` days ending ``last_day`` (default: the estate end)."""
+        """Daily cost rows for ``days`` days ending ``last_day`` (default: the estate end).
+
+        ``per_day`` is the billed cost and ``effective`` the amortized one (default: the
+        same); ``meter``, ``category`` and ``subcategory`` fill SkuMeter,
+        x_SkuMeterCategory and x_SkuMeterSubcategory, ``commitment`` CommitmentDiscountId.
+        """
         last = last_day or self.end
         for offset in range(days):
             day = last - timedelta(days=offset)
@@ -113,6 +146,12 @@ class Estate:
                     quantity,
                     unit,
                     pricing,
+                    per_day if effective is None else effective,
+                    currency,
+                    meter,
+                    category,
+                    subcategory,
+                    commitment,
                 ]
             )
 
@@ -175,11 +214,16 @@ class Estate:
             "BillingPeriodStart",
             "ChargeCategory",
             "SubAccountId",
+            "SkuMeter",
+            "x_SkuMeterCategory",
+            "x_SkuMeterSubcategory",
+            "CommitmentDiscountId",
         ]
         with path.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(header)
-            for rid, start, end, cost, qty, unit, pricing in self.cost_rows:
+            for row in self.cost_rows:
+                rid, start, end, cost, qty, unit, pricing, effective, currency = row[:9]
                 month = start[:7] + "-01"
                 writer.writerow(
                     [
@@ -190,11 +234,12 @@ class Estate:
                         qty,
                         unit,
                         pricing,
-                        cost,
-                        "USD",
+                        effective,
+                        currency,
                         month,
                         "Usage",
                         f"/subscriptions/{SUB}",
+                        *row[9:],
                     ]
                 )
         return path

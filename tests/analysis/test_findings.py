@@ -62,6 +62,31 @@ def test_demo_precision_recall_and_savings(
             assert got[key]["target"] == planted[key]["target_size"], key
 
 
+def test_demo_look_alikes_stay_quiet_and_reservations_come_grouped(
+    demo_workspace: Workspace, demo_truth: dict[str, Any]
+) -> None:
+    found = run_rules(demo_workspace.reader, demo_workspace.settings())
+    by_rule = {(r["rule"], r["resource_id"]) for r in found.iter_rows(named=True)}
+    assert len(demo_truth["look_alikes"]) == 7
+    for look in demo_truth["look_alikes"]:
+        assert (look["resembles"], look["resource_id"]) not in by_rule, look["why"]
+    groups = found.filter(pl.col("rule") == "reservation_candidate")
+    assert groups.height == len(
+        [f for f in demo_truth["findings"] if f["rule"] == groups.item(0, "rule")]
+    )
+    members: list[str] = []
+    for row in groups.iter_rows(named=True):
+        evidence = json.loads(row["evidence"])
+        size, quantity, location = evidence["vm_size"], evidence["quantity"], evidence["location"]
+        assert row["resource_name"] == f"{size} x {quantity} in {location} (1-year)"
+        assert row["target"] == f"{size} x {quantity} (1-year reservation)"
+        assert len(evidence["vm_ids"]) == quantity
+        assert 0 < evidence["savings_plan_monthly_savings"] < row["monthly_savings"]
+        assert row["BillingCurrency"] == "USD"
+        members += evidence["vm_ids"]
+    assert len(members) == len(set(members))
+
+
 def test_every_finding_carries_the_shared_fields(demo_workspace: Workspace) -> None:
     found = copy_workspace(demo_workspace, demo_workspace.root.parent / "copy-fields").findings()
     assert set(SHARED) <= set(found.columns)
@@ -122,6 +147,7 @@ def test_realized_savings_measure_the_drop_after_resolution(tmp_path: Path) -> N
     e = Estate(tmp_path)
     vm = e.vm("idle", power="running")
     e.metric(vm, "Percentage CPU", 0.5)
+    e.metric(vm, "Network Out Total", 1_000_000.0)  # without it nothing says the VM is idle
     e.cost(vm, 12.0, days=60, last_day=date(2026, 11, 4))  # 12/day until resolved on Nov 4
     e.cost(vm, 2.0, days=20, last_day=date(2026, 11, 24))  # 2/day after: disks kept
     ws = e.workspace()

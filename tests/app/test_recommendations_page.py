@@ -44,9 +44,9 @@ def test_lists_the_open_demo_findings_with_savings_and_export(
 ) -> None:
     at = app_as("analyst", page="recommendations")
     assert not at.exception
-    assert len(table(at)) == 85
+    assert len(table(at)) == 75  # reservations now come as 9 size-and-region groups, not 19 VMs
     assert set(table(at)["status"]) == {"open"}
-    assert at.metric[0].value == "85"
+    assert at.metric[0].value == "75"
     assert at.metric[1].label == "Potential savings (USD)"
     assert at.download_button(key="recommendations_csv").label == "Download CSV"
     assert "No resolved recommendations yet" in at.info[0].value
@@ -89,7 +89,7 @@ def test_analyst_dismisses_a_finding_with_a_reason(private: tuple) -> None:
 def test_viewer_sees_findings_but_no_status_controls(app_as: Callable[..., AppTest]) -> None:
     at = app_as("viewer", page="recommendations")
     assert not at.exception
-    assert len(table(at)) == 85
+    assert len(table(at)) == 75
     assert any(c.language == "bash" for c in at.code)
     assert not at.radio
     assert not at.text_input

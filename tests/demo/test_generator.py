@@ -108,7 +108,15 @@ def _findings(truth: dict[str, Any], rule: str) -> list[dict[str, Any]]:
 
 
 def _flagged(truth: dict[str, Any]) -> set[str]:
-    return {f["resource_id"] for f in truth["findings"]}
+    return {rid for f in truth["findings"] for rid in _members(f)}
+
+
+def _members(finding: dict[str, Any]) -> list[str]:
+    """The inventory resources a finding stands for: a reservation group lists its VMs."""
+    if finding["rule"] == "reservation_candidate":
+        members: list[str] = finding["evidence"]["vm_ids"]
+        return members
+    return [finding["resource_id"]]
 
 
 # --- speed and determinism ---------------------------------------------------------------
@@ -199,7 +207,8 @@ def test_csv_values_use_export_conventions(demo: Generated) -> None:
         r["ResourceId"] for r in rows if r["x_ResourceType"] == "microsoft.compute/virtualmachines"
     }
     assert all(
-        "/resourceGroups/RG-" in rid and "/Microsoft.Compute/virtualMachines/" in rid
+        ("/resourceGroups/RG-" in rid or "/resourceGroups/MC_" in rid)  # MC_: the AKS node group
+        and "/Microsoft.Compute/virtualMachines/" in rid
         for rid in vm_ids
     )
 
@@ -289,7 +298,7 @@ def test_reservation_rows_follow_microsoft_amortization(
     assert unused is not None
     assert unused[0] > 0
     assert unused[1] == 0
-    candidates = {f["resource_id"] for f in _findings(truth, "reservation_candidate")}
+    candidates = {rid for f in _findings(truth, "reservation_candidate") for rid in _members(f)}
     assert candidates
     assert not candidates & {rid for rid, _, _ in used}
 
@@ -350,7 +359,7 @@ def test_monthly_cost_is_the_last_30_days_of_billed_cost(
     ).fetchall()
     billed = {rid: float(total) for rid, total in rows}
     for finding in truth["findings"]:
-        cost = billed.get(finding["resource_id"], 0.0)
+        cost = sum(billed.get(rid, 0.0) for rid in _members(finding))
         assert cost == pytest.approx(finding["monthly_cost"], abs=1e-6), finding["resource_id"]
 
 
@@ -459,8 +468,15 @@ def test_every_finding_is_in_the_inventory_in_the_state_its_rule_needs(
     rules = {f["rule"] for f in truth["findings"]}
     assert rules == set(STATE_CHECKS)
     for finding in truth["findings"]:
-        row = inventory[finding["resource_id"]]
-        assert STATE_CHECKS[finding["rule"]](row), (finding["rule"], finding["resource_name"])
+        rows = [inventory[rid] for rid in _members(finding)]
+        for row in rows:
+            assert STATE_CHECKS[finding["rule"]](row), (finding["rule"], finding["resource_name"])
+        if finding["rule"] == "reservation_candidate":  # one size and region per group
+            assert {
+                (r["properties"]["hardwareProfile"]["vmSize"], r["location"]) for r in rows
+            } == {(finding["evidence"]["vm_size"], finding["evidence"]["location"])}
+            continue
+        row = rows[0]
         assert finding["subscription_id"] == row["subscriptionId"]
         assert finding["resource_group"].lower() == row["resourceGroup"]
         assert finding["monthly_savings"] <= finding["monthly_cost"] + 1e-9 or finding["rule"] in (
@@ -479,7 +495,9 @@ def test_planted_counts(truth: dict[str, Any]) -> None:
     assert counts["idle_load_balancer"] == counts["idle_app_gateway"] == 1
     assert counts["empty_app_service_plan"] == 1
     assert counts["underused_app_service_plan"] == 2
-    assert counts["reservation_candidate"] >= 10
+    assert counts["reservation_candidate"] >= 5  # groups of one size and region
+    reserved_vms = [rid for f in _findings(truth, "reservation_candidate") for rid in _members(f)]
+    assert len(reserved_vms) == len(set(reserved_vms)) >= 15
 
 
 def test_look_alikes_are_not_flagged(
@@ -501,6 +519,57 @@ def test_look_alikes_are_not_flagged(
     ]
     assert len(recent) == 1
     assert not {asr[0]["id"].lower(), free[0]["id"].lower(), recent[0]} & flagged
+    look_alikes = {a["role"]: a for a in truth["look_alikes"]}
+    assert set(look_alikes) == {
+        "aks",
+        "fresh",
+        "aks_volume",
+        "upload",
+        "detached_recently",
+        "nat",
+        "image_source",
+    }
+    by_rule = {(f["rule"], rid) for f in truth["findings"] for rid in _members(f)}
+    assert not {(a["resembles"], a["resource_id"]) for a in truth["look_alikes"]} & by_rule
+    for role, check in LOOK_ALIKE_SHAPES.items():
+        assert check(inventory[look_alikes[role]["resource_id"]], inventory), role
+
+
+def _referenced_by_image(row: dict[str, Any], inventory: dict[str, dict[str, Any]]) -> bool:
+    images = [r for r in inventory.values() if r["type"] == "microsoft.compute/images"]
+    sources = [i["properties"]["storageProfile"]["osDisk"]["snapshot"]["id"] for i in images]
+    return (
+        row["id"] in sources and row["properties"]["timeCreated"] < f"{END - timedelta(days=200)}"
+    )
+
+
+LOOK_ALIKE_SHAPES = {
+    "aks": lambda row, _: (
+        row["resourceGroup"].startswith("mc_")
+        and "aks-managed-poolName" in row["tags"]
+        and _power(row) == "running"
+    ),
+    "fresh": lambda row, _: (
+        _power(row) == "running" and row["properties"]["timeCreated"] >= f"{END}"
+    ),
+    "aks_volume": lambda row, _: (
+        row["managedBy"] == ""
+        and row["properties"]["diskState"] == "Unattached"
+        and "kubernetes.io-created-for-pvc-name" in row["tags"]
+    ),
+    "upload": lambda row, _: (
+        row["managedBy"] == "" and row["properties"]["diskState"] == "ReadyToUpload"
+    ),
+    "detached_recently": lambda row, _: (
+        row["properties"]["diskState"] == "Unattached"
+        and row["properties"]["LastOwnershipUpdateTime"] >= f"{END - timedelta(days=2)}"
+    ),
+    "nat": lambda row, _: (
+        row["properties"]["backendAddressPools"] == []
+        and len(row["properties"]["inboundNatRules"]) == 1
+    ),
+    "image_source": _referenced_by_image,
+}
 
 
 def test_untagged_share_is_about_fifteen_percent(
@@ -598,13 +667,17 @@ def test_vm_metrics_separate_idle_rightsize_and_busy(
 ) -> None:
     idle = {f["resource_id"] for f in _findings(truth, "idle_vm")}
     rightsize = {f["resource_id"] for f in _findings(truth, "rightsize_vm")}
+    # the AKS node and the three-hour VM look idle on purpose
+    idle_look_alikes = {
+        a["resource_id"] for a in truth["look_alikes"] if a["resembles"] == "idle_vm"
+    }
     measured = _with_metric(last_week, "Percentage CPU")
-    assert idle | rightsize <= measured
+    assert idle | rightsize | idle_look_alikes <= measured
     for vm in measured:
         cpu = last_week[(vm, "Percentage CPU")]["p95_max"]
         memory_used = 100 - last_week[(vm, "Available Memory Percentage")]["p5_avg"]
         network_out = last_week[(vm, "Network Out Total")]["max_total"]
-        if vm in idle:
+        if vm in idle | idle_look_alikes:
             assert cpu < 3, vm
             assert network_out < 1_000_000, vm
         elif vm in rightsize:

@@ -27,6 +27,21 @@ RULE_OUTPUT: dict[str, pl.DataType] = {
     "confidence": pl.Utf8(),  # high | medium | low
 }
 
+# What a rule may add: a finding that stands for no single inventory resource (a
+# reservation recommendation for a group of VMs) names itself, and any rule may state
+# the cost its savings came from. The engine fills what a rule leaves out from the
+# inventory and from RuleContext.monthly_cost().
+OPTIONAL_OUTPUT: dict[str, pl.DataType] = {
+    "resource_name": pl.Utf8(),
+    "resource_type": pl.Utf8(),
+    "subscription_id": pl.Utf8(),
+    "resource_group": pl.Utf8(),
+    "location": pl.Utf8(),
+    "BillingCurrency": pl.Utf8(),
+    "cost_basis": pl.Utf8(),
+    "monthly_cost": pl.Float64(),
+}
+
 Evaluate = Callable[[RuleContext], pl.DataFrame]
 
 
@@ -80,6 +95,7 @@ def empty_output() -> pl.DataFrame:
 
 
 __all__ = [
+    "OPTIONAL_OUTPUT",
     "RULES",
     "RULE_OUTPUT",
     "Rule",

@@ -8,7 +8,7 @@ import polars as pl
 
 from cloudoptima.analysis.rules import rule
 from cloudoptima.analysis.rules.context import RuleContext
-from cloudoptima.analysis.rules.shaping import fmt, output
+from cloudoptima.analysis.rules.shaping import fmt, money, output
 
 
 @rule(
@@ -45,12 +45,12 @@ def untagged_cost(ctx: RuleContext) -> pl.DataFrame:
         frame,
         savings=pl.lit(0.0),
         description=fmt(
-            "The resource cost {cost} in the last 30 days but has no {missing} tag, so showback cannot "
+            "The resource costs {cost} a month but has no {missing} tag, so showback cannot "
             "allocate it. Add the tag(s).",
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
             missing=pl.col("missing_tags").list.join(", "),
         ),
-        evidence=["missing_tags", "monthly_cost"],
+        evidence=["missing_tags", "monthly_cost", "cost_basis"],
         remediation=pl.concat_str(
             pl.lit("az tag update --resource-id "),
             pl.col("resource_id"),

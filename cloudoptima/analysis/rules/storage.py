@@ -7,8 +7,17 @@ from datetime import datetime, timedelta
 import polars as pl
 
 from cloudoptima.analysis.rules import rule
-from cloudoptima.analysis.rules.context import RuleContext
-from cloudoptima.analysis.rules.shaping import az, fmt, output, with_cost, with_metric
+from cloudoptima.analysis.rules.context import MONTH_DAYS, RuleContext
+from cloudoptima.analysis.rules.ownership import has_tag_key, prop, referenced_ids
+from cloudoptima.analysis.rules.shaping import (
+    az,
+    fmt,
+    money,
+    output,
+    percent,
+    with_cost,
+    with_metric,
+)
 from cloudoptima.reference import prices
 
 DISK = "microsoft.compute/disks"
@@ -16,18 +25,43 @@ SNAPSHOT = "microsoft.compute/snapshots"
 STORAGE = "microsoft.storage/storageaccounts"
 GIB = 1024**3
 MIB = 1024**2
-# Azure Site Recovery and backup keep replica disks unattached on purpose
-# (Orphaned Resources workbook exclusions, AOE UnattachedDisks).
-REPLICA_TAGS = ("asr-replicadisk", "asrseeddisk", "rsvaultbackup", "kubernetes.io-created-for-pvc")
-REPLICA_NAMES = ("-asrreplica", "ms-asr-", "asrseeddisk-")
+# Disks kept unattached on purpose: Azure Site Recovery replicas and seeds, Azure Backup,
+# and Kubernetes persistent volumes, whose AKS CSI driver tags them with
+# kubernetes.io-created-for-pvc-name / -pvc-namespace / -pv-name (Orphaned Resources
+# workbook exclusions, AOE UnattachedDisks). Tag keys match by prefix, any case.
+KEPT_TAG_PREFIXES = (
+    "asr-replicadisk",
+    "asrseeddisk",
+    "rsvaultbackup",
+    "kubernetes.io-created-for-",
+    "k8s-azure-created-by",
+)
+KEPT_NAMES = ("-asrreplica", "ms-asr-", "asrseeddisk-")
+# Disk states that mean in use even without an owner in managedBy: attached (Reserved:
+# to a deallocated VM, Frozen: to a hibernated one), exported through a SAS, or being
+# uploaded to (az disk create --upload-type creates a disk in ReadyToUpload).
+BUSY_STATES = (
+    "Attached",
+    "Reserved",
+    "Frozen",
+    "ActiveSAS",
+    "ActiveSASFrozen",
+    "ReadyToUpload",
+    "ActiveUpload",
+)
 
 
-def _is_replica() -> pl.Expr:
-    tags = pl.col("tags").fill_null("{}").str.to_lowercase()
+def _kept_on_purpose() -> pl.Expr:
     name = pl.col("name").str.to_lowercase()
-    by_tag = pl.any_horizontal([tags.str.contains(f'"{t}"', literal=True) for t in REPLICA_TAGS])
-    by_name = pl.any_horizontal([name.str.contains(n, literal=True) for n in REPLICA_NAMES])
+    by_tag = pl.any_horizontal([has_tag_key(prefix) for prefix in KEPT_TAG_PREFIXES])
+    by_name = pl.any_horizontal([name.str.contains(n, literal=True) for n in KEPT_NAMES])
     return by_tag | by_name
+
+
+def _detached_at() -> pl.Expr:
+    """When the disk last changed owner (Resource Graph's LastOwnershipUpdateTime), if known."""
+    text = prop("$.LastOwnershipUpdateTime", "$.lastOwnershipUpdateTime")
+    return text.str.slice(0, 19).str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False)
 
 
 @rule(
@@ -39,27 +73,43 @@ def _is_replica() -> pl.Expr:
     risk="medium",
 )
 def unattached_disk(ctx: RuleContext) -> pl.DataFrame:
-    """A disk no VM uses keeps billing its full provisioned size."""
+    """A disk no VM uses keeps billing its full provisioned size.
+
+    Where the inventory says when the disk was detached, it must have been unattached
+    for ``unattached_disk.min_age_days``; where it doesn't, the finding says the age
+    is unknown.
+    """
+    min_days = int(ctx.setting("unattached_disk.min_age_days"))
     disks = ctx.resources(DISK).filter(
-        (
-            (pl.col("disk_state") == "Unattached")
-            | (pl.col("managed_by").is_null() & (pl.col("disk_state") != "ActiveSAS"))
-        )
-        & ~_is_replica()
+        ((pl.col("disk_state") == "Unattached") | pl.col("managed_by").is_null())
+        & ~pl.col("disk_state").fill_null("").is_in(list(BUSY_STATES))
+        & ~_kept_on_purpose()
     )
+    disks = disks.with_columns(
+        (pl.lit(ctx.as_of) - _detached_at().dt.date()).dt.total_days().alias("days_unattached")
+    ).filter(pl.col("days_unattached").is_null() | (pl.col("days_unattached") >= min_days))
     disks = with_cost(ctx, disks)
+    age = (
+        pl.when(pl.col("days_unattached").is_null())
+        .then(pl.lit("for an unknown time (the inventory has no LastOwnershipUpdateTime)"))
+        .otherwise(pl.concat_str(pl.lit("for "), pl.col("days_unattached"), pl.lit(" days")))
+    )
     return output(
         disks,
         savings=pl.col("monthly_cost"),
         description=fmt(
-            "The {sku} disk ({size} GB) is attached to no VM and cost {cost} in the last 30 days. "
+            "The {sku} disk ({size} GB) has been attached to no VM {age} and costs {cost} a month. "
             "Snapshot it if the data matters, then delete it.",
             sku=pl.col("sku_name"),
             size=pl.col("disk_size_gb"),
-            cost=pl.col("monthly_cost").round(2),
+            age=age,
+            cost=money("monthly_cost"),
         ),
-        evidence=["disk_state", "sku_name", "disk_size_gb", "time_created"],
+        evidence=["disk_state", "sku_name", "disk_size_gb", "time_created", "days_unattached"],
         remediation=az("az disk delete --ids {id} --yes"),
+        confidence=pl.when(pl.col("days_unattached").is_null())
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("high")),
     )
 
 
@@ -102,7 +152,7 @@ def underused_premium_disk(ctx: RuleContext) -> pl.DataFrame:
             mbps=pl.col("max_mbps_percent").round(2),
             limit_mbps=pl.col("disk_mbps"),
             target=pl.col("target"),
-            ratio=(pl.col("standard_ssd_price_ratio") * 100).round(0),
+            ratio=percent("standard_ssd_price_ratio"),
         ),
         evidence=[
             "disk_tier",
@@ -145,28 +195,81 @@ def _ssd_tier(size_gb: float) -> str | None:
     return tier.name if tier else None
 
 
+# What a snapshot may back: managed images and gallery image versions built from it,
+# and VM restore points (instant-restore snapshots of Azure Backup live there).
+IMAGE_TYPES = ("microsoft.compute/images", "microsoft.compute/galleries/images/versions")
+RESTORE_POINT_TYPES = (
+    "microsoft.compute/restorepointcollections",
+    "microsoft.compute/restorepointcollections/restorepoints",
+)
+BACKUP_GROUP_PREFIX = "azurebackuprg"  # Azure Backup's own resource groups
+
+
+def _snapshot_owner(ctx: RuleContext) -> pl.Expr:
+    """Why a snapshot must stay (an image, a restore point, Azure Backup), or null."""
+    images = ctx.resources().filter(pl.col("type").is_in(list(IMAGE_TYPES)))
+    points = ctx.resources().filter(pl.col("type").is_in(list(RESTORE_POINT_TYPES)))
+    in_image = list(referenced_ids(images, SNAPSHOT))
+    in_point = list(referenced_ids(points, SNAPSHOT))
+    tags = pl.col("tags").fill_null("{}").str.to_lowercase()
+    backup = (
+        has_tag_key("rsvaultbackup")
+        | tags.str.contains("azurebackup", literal=True)
+        | pl.col("resource_group")
+        .fill_null("")
+        .str.to_lowercase()
+        .str.starts_with(BACKUP_GROUP_PREFIX)
+    )
+    return (
+        pl.when(pl.col("resource_id").is_in(in_image))
+        .then(pl.lit("an image"))
+        .when(pl.col("resource_id").is_in(in_point))
+        .then(pl.lit("a restore point"))
+        .when(backup)
+        .then(pl.lit("Azure Backup"))
+        .when(pl.col("managed_by").fill_null("") != "")
+        .then(pl.concat_str(pl.lit("the resource "), pl.col("managed_by")))
+        .otherwise(pl.lit(None, dtype=pl.Utf8))
+    )
+
+
 @rule(
     "old_snapshot", "Delete an old snapshot", "Storage", impact="low", effort="low", risk="medium"
 )
 def old_snapshot(ctx: RuleContext) -> pl.DataFrame:
-    """Snapshots older than 90 days are rarely restored but billed every month."""
+    """Snapshots older than 90 days are rarely restored but billed every month.
+
+    Snapshots behind an image, a restore point or Azure Backup stay. When the inventory
+    lists no images at all (a query that left them out), the finding says it could
+    not check.
+    """
     days = int(ctx.setting("old_snapshot.days"))
     cutoff = datetime.combine(ctx.as_of, datetime.min.time()) - timedelta(days=days)
     snaps = ctx.resources(SNAPSHOT).filter(pl.col("time_created") < cutoff)
+    snaps = snaps.filter(_snapshot_owner(ctx).is_null())
     snaps = with_cost(ctx, snaps).with_columns(
         (pl.lit(ctx.as_of) - pl.col("time_created").dt.date()).dt.total_days().alias("age_days")
+    )
+    images_listed = not ctx.resources().filter(pl.col("type").is_in(list(IMAGE_TYPES))).is_empty()
+    check = (
+        "No image, restore point or backup in the inventory refers to it."
+        if images_listed
+        else "The inventory lists no images or gallery image versions, so whether one was built "
+        "from this snapshot could not be checked."
     )
     return output(
         snaps,
         savings=pl.col("monthly_cost"),
         description=fmt(
-            "The snapshot is {age} days old (limit {days}) and cost {cost} in the last 30 days.",
+            "The snapshot is {age} days old (limit {days}) and costs {cost} a month. {check}",
             age=pl.col("age_days"),
             days=pl.lit(days),
-            cost=pl.col("monthly_cost").round(2),
+            cost=money("monthly_cost"),
+            check=pl.lit(check),
         ),
         evidence=["time_created", "age_days", "disk_size_gb"],
         remediation=az("az snapshot delete --ids {id}"),
+        confidence="high" if images_listed else "medium",
     )
 
 
@@ -179,12 +282,24 @@ def old_snapshot(ctx: RuleContext) -> pl.DataFrame:
     risk="low",
 )
 def storage_tiering(ctx: RuleContext) -> pl.DataFrame:
-    """Hot accounts holding much data with few transactions pay the hot premium for nothing."""
+    """Hot accounts holding much data with few transactions pay the hot premium for nothing.
+
+    The saving is the Hot block-blob capacity cost times what Cool saves per GB, less
+    what Cool charges more for the measured transactions (priced as writes, the dearer
+    kind) and for reading data back (the measured egress). Every price is a ratio to
+    Hot's price per GB-month applied to the account's own price, so no list price is
+    ever reported as money.
+    """
     accounts = ctx.resources(STORAGE).filter(pl.col("access_tier") == "Hot")
     accounts = with_metric(ctx, accounts, "UsedCapacity", "average", 1.0, "used_capacity_bytes")
-    accounts = accounts.join(_daily_transactions(ctx), on="resource_id", how="left").with_columns(
-        (pl.col("used_capacity_bytes") / GIB).alias("used_capacity_gb"),
-        pl.col("transactions_per_day_max").fill_null(0.0),
+    accounts = (
+        accounts.join(_daily(ctx, "Transactions", "transactions"), on="resource_id", how="left")
+        .join(_daily(ctx, "Egress", "egress_bytes"), on="resource_id", how="left")
+        .with_columns(
+            (pl.col("used_capacity_bytes") / GIB).alias("used_capacity_gb"),
+            pl.col("transactions_per_day_max").fill_null(0.0),
+            pl.col("transactions_per_day_mean").fill_null(0.0),
+        )
     )
     accounts = accounts.filter(
         (pl.col("used_capacity_gb") >= ctx.setting("storage_tiering.min_capacity_gb"))
@@ -193,42 +308,93 @@ def storage_tiering(ctx: RuleContext) -> pl.DataFrame:
             < ctx.setting("storage_tiering.max_transactions_per_day")
         )
     ).join(ctx.capacity_cost(), on="resource_id", how="inner")
-    ratio = prices.STORAGE_GB_MONTH["Cool"] / prices.STORAGE_GB_MONTH["Hot"]
-    accounts = accounts.with_columns(
-        (pl.col("capacity_monthly_cost") / pl.col("used_capacity_gb")).alias(
-            "capacity_cost_per_gb"
-        ),
-        (pl.lit(1 - ratio) * pl.col("capacity_monthly_cost") / pl.col("used_capacity_gb")).alias(
-            "saving_per_gb"
-        ),
-    )
+    accounts = with_cost(ctx, _tiering_figures(accounts)).filter(pl.col("net_saving") > 0)
     return output(
         accounts,
-        savings=pl.col("capacity_monthly_cost") * (1 - ratio),
+        savings=pl.col("net_saving"),
         description=fmt(
-            "{gb} GB sit in the Hot tier with at most {tx} transactions a day. Cool costs {pct}% less per GB: "
-            "{per_gb} per GB-month on this account's real capacity cost.",
+            "{gb} GB sit in the Hot tier with at most {tx} transactions a day. Cool stores the account's hot "
+            "block blobs {pct}% cheaper ({capacity} a month) but charges more per transaction and per GB "
+            "read back: {extra} a month at the measured {tx_month} transactions and {egress} GB read{unknown}. "
+            "Cool bills each blob for at least {min_days} days: a blob deleted or moved back sooner pays "
+            "for the rest of those days (early deletion).",
             gb=pl.col("used_capacity_gb").round(0),
             tx=pl.col("transactions_per_day_max").round(0),
-            pct=pl.lit(round((1 - ratio) * 100)),
-            per_gb=pl.col("saving_per_gb").round(4),
+            pct=pl.lit(round((1 - COOL_SHARE) * 100)),
+            capacity=money("capacity_saving"),
+            extra=money(pl.col("extra_operations_cost") + pl.col("retrieval_cost")),
+            tx_month=pl.col("transactions_per_month").round(0),
+            egress=pl.col("egress_gb_per_month").round(1),
+            unknown=pl.when(pl.col("egress_bytes_per_day_mean").is_null())
+            .then(pl.lit(" (no Egress metric: reads back are not counted)"))
+            .otherwise(pl.lit("")),
+            min_days=pl.lit(prices.COOL_MINIMUM_DAYS),
         ),
         evidence=[
             "access_tier",
             "used_capacity_gb",
             "transactions_per_day_max",
+            "transactions_per_month",
+            "egress_gb_per_month",
             "capacity_monthly_cost",
-            "saving_per_gb",
+            "capacity_saving",
+            "extra_operations_cost",
+            "retrieval_cost",
         ],
         target=pl.lit("Cool"),
         remediation=az("az storage account update --ids {id} --access-tier Cool"),
+        confidence=pl.when(pl.col("egress_bytes_per_day_mean").is_null())
+        .then(pl.lit("medium"))
+        .otherwise(pl.lit("high")),
     )
 
 
-def _daily_transactions(ctx: RuleContext) -> pl.DataFrame:
-    return ctx.reader.sql(
-        """SELECT resource_id, max(day_total) AS transactions_per_day_max FROM (
-               SELECT resource_id, timestamp::DATE AS day, sum(total) AS day_total FROM metrics
-               WHERE metric = 'Transactions' AND timestamp >= ? GROUP BY ALL) GROUP BY resource_id""",
-        [ctx.metric_start()],
+COOL_SHARE = prices.STORAGE_GB_MONTH["Cool"] / prices.STORAGE_GB_MONTH["Hot"]
+
+
+def _tiering_figures(accounts: pl.DataFrame) -> pl.DataFrame:
+    """Capacity saving and Cool's extra charges, in the account's own prices.
+
+    ``price_factor`` is the account's real price per hot GB-month over the list price:
+    it turns any list-price difference into the account's money and currency.
+    """
+    hot = prices.STORAGE_GB_MONTH["Hot"]
+    write_extra = (prices.STORAGE_WRITE_10K["Cool"] - prices.STORAGE_WRITE_10K["Hot"]) / 10_000
+    retrieval = prices.STORAGE_RETRIEVAL_GB["Cool"] - prices.STORAGE_RETRIEVAL_GB["Hot"]
+    price_per_gb_month = pl.coalesce(
+        pl.col("capacity_window_cost") / pl.col("capacity_gb_months"),
+        pl.col("capacity_monthly_cost") / pl.col("used_capacity_gb"),
+    )
+    return (
+        accounts.with_columns(
+            (price_per_gb_month / hot).alias("price_factor"),
+            (pl.col("transactions_per_day_mean") * MONTH_DAYS).alias("transactions_per_month"),
+            (pl.col("egress_bytes_per_day_mean").fill_null(0.0) * MONTH_DAYS / GIB).alias(
+                "egress_gb_per_month"
+            ),
+            (pl.col("capacity_monthly_cost") * (1 - COOL_SHARE)).alias("capacity_saving"),
+        )
+        .with_columns(
+            (pl.col("transactions_per_month") * write_extra * pl.col("price_factor")).alias(
+                "extra_operations_cost"
+            ),
+            (pl.col("egress_gb_per_month") * retrieval * pl.col("price_factor")).alias(
+                "retrieval_cost"
+            ),
+        )
+        .with_columns(
+            (
+                pl.col("capacity_saving")
+                - pl.col("extra_operations_cost")
+                - pl.col("retrieval_cost")
+            ).alias("net_saving")
+        )
+    )
+
+
+def _daily(ctx: RuleContext, metric: str, name: str) -> pl.DataFrame:
+    return ctx.metric_daily_total(metric).select(
+        "resource_id",
+        pl.col("day_max").alias(f"{name}_per_day_max"),
+        pl.col("day_mean").alias(f"{name}_per_day_mean"),
     )
