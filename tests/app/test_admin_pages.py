@@ -173,10 +173,9 @@ def test_non_admins_get_no_admin_pages(app_as: Callable[..., AppTest], user: str
 def test_admin_pages_refuse_other_roles_when_opened_directly(
     app_env: object, user: str, page: str
 ) -> None:
-    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
-    at.session_state["co_org"] = "contoso"
+    at = preset_login(
+        AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60), user, "contoso"
+    )
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [f"Your role ({user}) cannot open this page."]

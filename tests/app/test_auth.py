@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from harness import World, fresh_app
+from harness import World, fresh_app, preset_login
 from streamlit.testing.v1 import AppTest
 
 from cloudoptima.auth import MAX_LOGIN_ATTEMPTS, UserStore
@@ -104,10 +104,9 @@ def run_page_alone(page: str, user: str, org: str, *, authenticated: bool = True
     at = AppTest.from_file(
         str(Path(__file__).resolve().parents[2] / "pages" / f"{page}.py"), default_timeout=60
     )
-    if authenticated:
-        at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
-    at.session_state["co_org"] = org
+    preset_login(at, user, org)
+    if not authenticated:
+        at.session_state["authentication_status"] = None
     at.query_params["org"] = org
     return at.run()
 
