@@ -30,12 +30,24 @@ def neutralise(cell: str) -> str:
 
 
 def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` with every text cell neutralised (numeric columns untouched)."""
-    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(
-        pl.col(name).map_elements(neutralise, return_dtype=pl.String, skip_nulls=True)
+    """``frame`` with every text cell and column name neutralised (numeric columns untouched).
+
+    Categorical and enum columns are text in a spreadsheet too: they are written as
+    neutralised strings.
+    """
+    text = [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String or isinstance(dtype, pl.Categorical | pl.Enum)
+    ]
+    safe = frame.with_columns(
+        pl.col(name)
+        .cast(pl.String)
+        .map_elements(neutralise, return_dtype=pl.String, skip_nulls=True)
         for name in text
     )
+    # a header can come from input too (``costs --by tag:KEY`` names a column after a tag)
+    return safe.rename({name: neutralise(name) for name in safe.columns})
 
 
 def to_csv(frame: pl.DataFrame) -> str:

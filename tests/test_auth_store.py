@@ -8,7 +8,7 @@ import bcrypt
 import pytest
 
 from cloudoptima import CloudOptimaError
-from cloudoptima.auth import UserStore, allowed
+from cloudoptima.auth import MAX_LOGIN_ATTEMPTS, UserStore, allowed
 
 
 @pytest.fixture
@@ -66,9 +66,9 @@ def test_first_start_creates_one_admin(tmp_path: Path, monkeypatch: pytest.Monke
 
 def test_reset_lifts_a_lockout(store: UserStore) -> None:
     store.add_user("dana", org="acme", role="viewer")
-    state = {"usernames": {"dana": {"failed_login_attempts": 5}}}
-    store.save_login_state(state)
-    assert store.users()["dana"]["failed_login_attempts"] == 5
+    for _ in range(MAX_LOGIN_ATTEMPTS):
+        store.record_failed_login("dana")
+    assert store.users()["dana"]["failed_login_attempts"] == MAX_LOGIN_ATTEMPTS
     store.reset_password("dana")
     assert store.users()["dana"]["failed_login_attempts"] == 0
 

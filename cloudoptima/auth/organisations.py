@@ -49,14 +49,17 @@ class OrganisationStore:
         return self.file.path
 
     def all(self) -> dict[str, Organisation]:
-        """Every organisation by id."""
-        return {
-            key: _organisation(key, value)
-            for key, value in self.file.load()["organisations"].items()
-        }
+        """Every organisation by id (an id edited by hand into a non-slug is refused)."""
+        stored = self.file.load()["organisations"]
+        for key in stored:
+            try:
+                check_org_id(key)
+            except CloudOptimaError as exc:
+                raise CloudOptimaError(f"{self.path}: {exc}") from None
+        return {key: _organisation(key, value) for key, value in stored.items()}
 
     def get(self, org: str | None) -> Organisation | None:
-        """One organisation, or None."""
+        """One organisation, or None (also for a string that is no organisation id)."""
         return self.all().get(org or "")
 
     def add(self, org: str, workspace: str | Path, name: str | None = None) -> Organisation:
@@ -76,6 +79,7 @@ class OrganisationStore:
         """Take over organisations kept in an older credentials file (absolute paths)."""
         with self.file.edit() as data:
             for key, value in organisations.items():
+                check_org_id(key)
                 folder = Path(value["workspace"]).expanduser().resolve()
                 data["organisations"].setdefault(
                     key, {"name": value.get("name", key), "workspace": str(folder)}

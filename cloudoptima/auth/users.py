@@ -4,26 +4,53 @@ The file is the YAML that streamlit-authenticator reads (``credentials.usernames
 each user with ``organisations`` (id -> role). Passwords are bcrypt hashes; no default
 password exists anywhere: the first start creates an admin with a random password.
 Organisations themselves are in their own file (:mod:`cloudoptima.auth.organisations`).
-Every change is a locked, atomic read-modify-write of the file.
+
+Every change is a locked, atomic read-modify-write of the file, the login state
+included: each failed login adds one to ``failed_login_attempts`` in its own locked
+step, so parallel attempts all count. ``logged_out_at`` is when the user's sessions
+last ended (creation, logout, password reset, role change): a session or login cookie
+that started earlier no longer opens the app.
+
+A change may carry a *guard*: a function that sees every user under the lock, just
+before the change, and raises to refuse it. Checks of who may change what
+(:mod:`cloudoptima.auth.admin`) run there, so nothing changes between check and write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
 import re
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import bcrypt
 
-from cloudoptima.auth.organisations import DEFAULT_ORGANISATION, Organisation, OrganisationStore
+from cloudoptima.auth.organisations import (
+    DEFAULT_ORGANISATION,
+    Organisation,
+    OrganisationStore,
+    check_org_id,
+)
 from cloudoptima.auth.permissions import ROLES
 from cloudoptima.auth.yamlfile import YamlFile
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.settings import load_settings, resolve_path, workspace_path
+from cloudoptima.storage.locks import locked
 
 MAX_LOGIN_ATTEMPTS = 5
+
+Users = dict[str, dict[str, Any]]
+Guard = Callable[[Users], None]
+"""Sees every user under the lock, before a change; raises CloudOptimaError to refuse it."""
+
+
+class AccountLocked(CloudOptimaError):
+    """The password was right but the account is locked by failed logins."""
 
 
 def credentials_path() -> Path:
@@ -58,9 +85,9 @@ class UserStore:
         data.setdefault("credentials", {}).setdefault("usernames", {})
         return data
 
-    def users(self) -> dict[str, dict[str, Any]]:
+    def users(self) -> Users:
         """Users by username, as stored (password hashes included)."""
-        users: dict[str, dict[str, Any]] = self.load()["credentials"]["usernames"]
+        users: Users = self.load()["credentials"]["usernames"]
         return users
 
     def organisations(self) -> dict[str, Organisation]:
@@ -71,13 +98,12 @@ class UserStore:
         """The user's role in ``org``, or None when they do not belong to it."""
         if not username or not org:
             return None
-        user = self.users().get(username)
-        return None if user is None else user.get("organisations", {}).get(org)
+        return role_in(self.users(), username, org)
 
     def user_organisations(self, username: str) -> dict[str, str]:
         """Organisation id -> role for one user (only organisations that exist)."""
         known = self.organisations()
-        orgs = _user(self.load(), username).get("organisations", {})
+        orgs = _user(self.users(), username).get("organisations", {})
         return {org: role for org, role in orgs.items() if org in known}
 
     def members(self, org: str) -> list[dict[str, Any]]:
@@ -95,7 +121,7 @@ class UserStore:
         ]
 
     def logged_out_at(self, username: str) -> float:
-        """When the user last logged out (0 when never)."""
+        """When the user's sessions last ended (0 when never)."""
         return float(self.users().get(username, {}).get("logged_out_at") or 0)
 
     def cookie_key(self) -> str:
@@ -106,8 +132,10 @@ class UserStore:
         key_file = self.path.parent / "cookie.key"
         if not key_file.exists():
             key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            key_file.write_text(secrets.token_urlsafe(32), encoding="utf-8")
-            key_file.chmod(0o600)
+            # two first page runs at once must not each write (and sign with) their own key
+            with locked(key_file.with_name("cookie.key.lock"), what=str(key_file), timeout=60):
+                if not key_file.exists():
+                    _write_private(key_file, secrets.token_urlsafe(32))
         return key_file.read_text(encoding="utf-8").strip()
 
     # -- changing --------------------------------------------------------------------
@@ -125,14 +153,14 @@ class UserStore:
         role: str,
         name: str | None = None,
         email: str | None = None,
+        guard: Guard | None = None,
     ) -> str:
         """Create a user with a random password in one organisation; return the password."""
         username = check_username(username)
         _check_role(role)
         self._check_org(org)
         password = new_password()
-        with self.file.edit() as data:
-            users = data["credentials"]["usernames"]
+        with self._change(guard) as users:
             if username in users:
                 raise CloudOptimaError(
                     f"user '{username}' exists already; use `users set-role` to change it"
@@ -144,65 +172,95 @@ class UserStore:
                 "organisations": {org: role},
                 "failed_login_attempts": 0,
                 "logged_in": False,
+                # a login cookie of an earlier account of the same name opens nothing
+                "logged_out_at": time.time(),
             }
         return password
 
-    def remove_user(self, username: str) -> None:
-        """Delete a user; the last admin of an organisation cannot be removed."""
-        with self.file.edit() as data:
-            user = _user(data, username)
+    def remove_user(self, username: str, *, guard: Guard | None = None) -> None:
+        """Delete a user (their sessions end); the last admin of an organisation stays."""
+        with self._change(guard) as users:
+            user = _user(users, username)
             for org, role in user.get("organisations", {}).items():
-                if role == "admin" and _admins(data, org) == [username]:
+                if role == "admin" and _admins(users, org) == [username]:
                     raise CloudOptimaError(
                         f"'{username}' is the last admin of '{org}'; make another user admin first"
                     )
-            del data["credentials"]["usernames"][username]
+            del users[username]
 
-    def set_role(self, username: str, role: str, *, org: str | None = None) -> None:
-        """Give a user a role in an organisation (default: their only organisation)."""
+    def set_role(
+        self, username: str, role: str, *, org: str | None = None, guard: Guard | None = None
+    ) -> None:
+        """Give a user a role in an organisation (default: their only organisation).
+
+        A user not yet in ``org`` joins it. Changing an existing role ends the user's
+        sessions: they log in again under the new role.
+        """
         _check_role(role)
-        with self.file.edit() as data:
-            orgs = _user(data, username).setdefault("organisations", {})
+        if org is not None:
+            self._check_org(org)
+        with self._change(guard) as users:
+            user = _user(users, username)
+            orgs = user.setdefault("organisations", {})
             if org is None:
                 if len(orgs) != 1:
                     raise CloudOptimaError(
                         f"'{username}' belongs to {len(orgs)} organisations; say which with --org"
                     )
                 org = next(iter(orgs))
-            self._check_org(org)
-            if orgs.get(org) == "admin" and role != "admin" and _admins(data, org) == [username]:
+            before = orgs.get(org)
+            if before == "admin" and role != "admin" and _admins(users, org) == [username]:
                 raise CloudOptimaError(
                     f"'{username}' is the last admin of '{org}'; make another user admin first"
                 )
             orgs[org] = role
+            if before is not None and before != role:
+                user["logged_out_at"] = time.time()
 
-    def reset_password(self, username: str) -> str:
-        """Set a new random password and lift a lockout; return the password."""
+    def reset_password(self, username: str, *, guard: Guard | None = None) -> str:
+        """Set a new random password, lift a lockout and end the user's sessions."""
         password = new_password()
-        with self.file.edit() as data:
-            user = _user(data, username)
+        with self._change(guard) as users:
+            user = _user(users, username)
             user["password"] = hash_password(password)
             user["failed_login_attempts"] = 0
+            user["logged_out_at"] = time.time()
         return password
 
-    def save_login_state(self, credentials: dict[str, Any]) -> None:
-        """Persist failed-login counts (the lockout) that the login widget changed in memory."""
-        seen = credentials.get("usernames", {})
+    def unlock(self, username: str, *, guard: Guard | None = None) -> None:
+        """Lift a lockout (the password stays)."""
+        with self._change(guard) as users:
+            _user(users, username)["failed_login_attempts"] = 0
 
-        def count(name: str, user: dict[str, Any]) -> int:
-            return int(seen.get(name, {}).get("failed_login_attempts") or 0)
+    def record_failed_login(self, username: str | None) -> None:
+        """Count one failed login of ``username`` in one locked read-modify-write.
 
-        stored = self.users()
-        if all(count(n, u) == int(u.get("failed_login_attempts") or 0) for n, u in stored.items()):
-            return  # nothing changed: no write on every page run
-        with self.file.edit() as data:
-            for username, user in data["credentials"]["usernames"].items():
-                user["failed_login_attempts"] = count(username, user)
+        Parallel attempts therefore all count. An unknown username changes nothing
+        but costs the same locked write, so the time taken does not tell whether a
+        username exists.
+        """
+        with self._change(None) as users:
+            user = users.get(username or "")
+            if user is not None:
+                user["failed_login_attempts"] = failures(user) + 1
+
+    def record_login(self, username: str) -> None:
+        """A password matched: clear the failure count, or raise AccountLocked.
+
+        Checked under the lock, so a lockout reached by parallel attempts holds even
+        against the right password; that attempt counts as one more failure.
+        """
+        with self._change(None) as users:
+            user = _user(users, username)
+            refused = is_locked(user)
+            user["failed_login_attempts"] = failures(user) + 1 if refused else 0
+        if refused:
+            raise AccountLocked(f"the account '{username}' is locked")
 
     def record_logout(self, username: str) -> None:
-        """Remember when a user logged out: older login cookies stop working."""
-        with self.file.edit() as data:
-            user = data["credentials"]["usernames"].get(username)
+        """The user logged out: their sessions and login cookies, everywhere, end now."""
+        with self._change(None) as users:
+            user = users.get(username)
             if user is not None:
                 user["logged_out_at"] = time.time()
 
@@ -217,7 +275,17 @@ class UserStore:
         )
 
     # -- plumbing --------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _change(self, guard: Guard | None) -> Iterator[Users]:
+        """The users under the lock, after ``guard`` agreed; saved when the block ends."""
+        with self.file.edit() as data:
+            users: Users = data.setdefault("credentials", {}).setdefault("usernames", {})
+            if guard is not None:
+                guard(users)
+            yield users
+
     def _check_org(self, org: str) -> None:
+        check_org_id(org)
         if org not in self.organisations():
             raise CloudOptimaError(
                 f"no organisation '{org}'; add it with `cloudoptima orgs add {org} --workspace DIR`"
@@ -232,9 +300,20 @@ class UserStore:
             self.orgs.adopt(old)
 
 
+def role_in(users: Users, username: str, org: str) -> str | None:
+    """The role of ``username`` in ``org`` among ``users``, or None."""
+    role = (users.get(username) or {}).get("organisations", {}).get(org)
+    return None if role is None else str(role)
+
+
+def failures(user: dict[str, Any]) -> int:
+    """The user's failed logins since the last successful one."""
+    return int(user.get("failed_login_attempts") or 0)
+
+
 def is_locked(user: dict[str, Any]) -> bool:
     """True when the user's failed logins reached the lockout."""
-    return int(user.get("failed_login_attempts") or 0) >= MAX_LOGIN_ATTEMPTS
+    return failures(user) >= MAX_LOGIN_ATTEMPTS
 
 
 def new_password() -> str:
@@ -247,6 +326,20 @@ def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()
 
 
+def spend_a_password_check(password: str) -> None:
+    """Check ``password`` against a hash of nobody's password.
+
+    A login with an unknown username costs one bcrypt check, like a wrong password,
+    so its answer takes as long.
+    """
+    bcrypt.checkpw(password.encode(), _nobodys_hash())
+
+
+@functools.cache
+def _nobodys_hash() -> bytes:
+    return hash_password(secrets.token_urlsafe(16)).encode()
+
+
 def check_username(username: str) -> str:
     """Usernames are stored lower-cased: the login form lower-cases what is typed."""
     name = username.strip().lower()
@@ -257,18 +350,25 @@ def check_username(username: str) -> str:
     return name
 
 
-def _user(data: dict[str, Any], username: str) -> dict[str, Any]:
-    user: dict[str, Any] | None = data["credentials"]["usernames"].get(username)
+def _user(users: Users, username: str) -> dict[str, Any]:
+    user: dict[str, Any] | None = users.get(username)
     if user is None:
         raise CloudOptimaError(f"no user '{username}'; list them with `cloudoptima users list`")
     return user
 
 
-def _admins(data: dict[str, Any], org: str) -> list[str]:
-    users = data["credentials"]["usernames"]
+def _admins(users: Users, org: str) -> list[str]:
     return [u for u, v in users.items() if v.get("organisations", {}).get(org) == "admin"]
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
         raise CloudOptimaError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read, whole or not at all."""
+    tmp = path.with_name(f".{path.name}-{secrets.token_hex(4)}")
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as handle:
+        handle.write(text)
+    tmp.replace(path)

@@ -1,7 +1,8 @@
 """Who is asking and which workspace they may read, re-derived on every page run.
 
 The organisation a page shows comes from the logged-in user and the organisations
-file; nothing from the URL or a widget is trusted for it.
+file; nothing from the URL or a widget is trusted for it. A session that the user's
+password reset, role change, removal or logout ended shows nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cloudoptima.auth import UserStore, allowed
+from cloudoptima.auth.sessions import session_stands
+from cloudoptima.auth.users import role_in
+from cloudoptima.ui.shell import SESSION_ENDED, STARTED, forget_session
 from cloudoptima.workspace import Workspace
 
 
@@ -37,15 +41,20 @@ def open_workspace(path: str) -> Workspace:
 
 def page_context(action: str = "view") -> PageContext:
     """The current user's organisation and role, or stop the page with a plain message."""
-    username = (
-        st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    )
+    state = st.session_state
+    username = str(state.get("username") or "") if state.get("authentication_status") else ""
     if not username:
         st.warning("Please log in first.")
         st.stop()
     store = UserStore()
-    org = st.session_state.get("co_org")
-    role = store.role(str(username), org)
+    users = store.users()
+    if not session_stands(users.get(username), state.get(STARTED)):
+        # the frame (app.py) checks this first; a page reached without it checks again
+        forget_session()
+        st.info(SESSION_ENDED)
+        st.stop()
+    org = state.get("co_org")
+    role = role_in(users, username, str(org))
     organisation = store.orgs.get(org)
     if role is None or organisation is None:
         st.error("You are not a member of this organisation.")
@@ -54,4 +63,4 @@ def page_context(action: str = "view") -> PageContext:
         st.error(f"Your role ({role}) cannot open this page.")
         st.stop()
     ws = open_workspace(str(organisation.workspace))
-    return PageContext(ws, str(username), organisation.id, organisation.name, role)
+    return PageContext(ws, username, organisation.id, organisation.name, role)

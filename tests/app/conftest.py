@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from harness import APP, World
+from harness import APP, World, preset_login
 from helpers import copy_workspace, focus_rows, write_focus
 from streamlit.testing.v1 import AppTest
 
@@ -44,10 +44,7 @@ def app_as(app_env: World) -> Callable[..., AppTest]:
     """An AppTest of app.py logged in as ``user`` on ``org``, optionally switched to a page."""
 
     def start(user: str, org: str = "contoso", page: str | None = None) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.session_state["authentication_status"] = True
-        at.session_state["username"] = user
-        at.session_state["co_org"] = org
+        at = preset_login(AppTest.from_file(APP, default_timeout=120), user, org)
         at.run()
         if page is not None:
             at.switch_page(f"pages/{page}.py").run()

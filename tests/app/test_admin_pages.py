@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from harness import APP, World
+from harness import APP, World, preset_login
 from helpers import copy_workspace, focus_rows, write_focus
 from streamlit.testing.v1 import AppTest
 
@@ -173,10 +173,9 @@ def test_non_admins_get_no_admin_pages(app_as: Callable[..., AppTest], user: str
 def test_admin_pages_refuse_other_roles_when_opened_directly(
     app_env: object, user: str, page: str
 ) -> None:
-    at = AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
-    at.session_state["co_org"] = "contoso"
+    at = preset_login(
+        AppTest.from_file(str(PAGES / f"{page}.py"), default_timeout=60), user, "contoso"
+    )
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == [f"Your role ({user}) cannot open this page."]
@@ -196,10 +195,7 @@ def test_budgets_are_saved_and_drive_the_forecast(
     store.add_organisation("contoso", ws.root, "Contoso Pharma")
     store.add_user("boss", org="contoso", role="admin")
     monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(store.path))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "boss"
-    at.session_state["co_org"] = "contoso"
+    at = preset_login(AppTest.from_file(APP, default_timeout=120), "boss", "contoso")
     at.run()
     at.switch_page("pages/settings.py").run()
     at.number_input(key="settings_budget_USD").set_value(15000.0)

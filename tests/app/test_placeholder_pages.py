@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from harness import preset_login
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.errors import AppTestError
 
@@ -50,10 +51,7 @@ def test_viewers_are_refused(app_as: Callable[..., AppTest], page: str) -> None:
     at = AppTest.from_file(
         str(Path(__file__).resolve().parents[2] / "pages" / f"{page}.py"), default_timeout=60
     )
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "viewer"
-    at.session_state["co_org"] = "contoso"
-    at.run()  # and the page itself refuses them
+    preset_login(at, "viewer", "contoso").run()  # and the page itself refuses them
     assert not at.exception
     assert [e.value for e in at.error] == ["Your role (viewer) cannot open this page."]
     assert not at.chat_input

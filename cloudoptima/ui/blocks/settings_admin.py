@@ -41,6 +41,7 @@ def users(ctx: PageContext) -> None:
         "Change a user's role, reset their password (the new one is shown once) or remove them."
     )
     roles = {m["username"]: m["role"] for m in members}
+    locked = {m["username"] for m in members if m["locked"]}
     who = str(st.selectbox("User", list(roles), key="settings_user"))
     role = str(
         st.selectbox("Role", ROLES, index=ROLES.index(roles[who]), key=f"settings_role_{who}")
@@ -55,6 +56,10 @@ def users(ctx: PageContext) -> None:
             )
         if st.button("Remove user", disabled=not sure, key="settings_remove"):
             guarded(lambda: remove(admin, who))
+        if who in locked and st.button(
+            "Unlock", key="settings_unlock", help="Lifts the lockout; the password stays."
+        ):
+            guarded(lambda: unlock(admin, who))
 
 
 def change_role(admin: OrganisationAdmin, who: str, role: str, org_name: str) -> None:
@@ -67,6 +72,12 @@ def remove(admin: OrganisationAdmin, who: str) -> None:
     """Delete a member's account."""
     admin.remove(who)
     flash(f"Removed {who}.")
+
+
+def unlock(admin: OrganisationAdmin, who: str) -> None:
+    """Lift a member's lockout."""
+    admin.unlock(who)
+    flash(f"Unlocked {who}.")
 
 
 def add_user(admin: OrganisationAdmin) -> None:
@@ -85,9 +96,12 @@ def add_user(admin: OrganisationAdmin) -> None:
 def create(
     admin: OrganisationAdmin, username: str, role: str, name: str | None, email: str | None
 ) -> None:
-    """Add the user and show their password once."""
+    """Add the user and show their password once (an existing account keeps its own)."""
     password = admin.add_user(username, role, name=name, email=email)
-    flash(f"Added {username.lower()} as {role}. Their password, shown only now:", password)
+    if password is None:
+        flash(f"Added the existing account {username.lower()} as {role}; its password stays.")
+    else:
+        flash(f"Added {username.lower()} as {role}. Their password, shown only now:", password)
 
 
 def setting_input(setting: Setting, value: Any) -> Any:
