@@ -29,7 +29,9 @@ from cloudoptima.analysis import resources as inventory
 from cloudoptima.analysis.anomalies import Direction, detect_anomalies
 from cloudoptima.analysis.config import resolve_settings, rule_settings, validate_setting
 from cloudoptima.analysis.costs import FilterValue, breakdown, cost_changes, top_movers
+from cloudoptima.analysis.coverage import data_coverage
 from cloudoptima.analysis.dimensions import last_cost_day
+from cloudoptima.analysis.rate_summary import rates_by_month
 from cloudoptima.analysis.rates import RateOptimization, rate_optimization
 from cloudoptima.analysis.tags import showback, tag_coverage
 from cloudoptima.errors import CloudOptimaError, WorkspaceError
@@ -165,6 +167,11 @@ class Workspace:
                SELECT kind, last_import, data_through, imports FROM latest LEFT JOIN through USING (kind)
                ORDER BY kind"""
         )
+
+    def data_coverage(self) -> pl.DataFrame:
+        """Per month and subscription: which datasets (actual, amortized, FOCUS cost,
+        inventory, metrics) are present, through which day, and the latest import."""
+        return data_coverage(self.reader)
 
     def last_cost_day(self) -> date | None:
         """The last day with cost data (analyses run relative to it, not to the clock)."""
@@ -312,6 +319,10 @@ class Workspace:
         return rate_optimization(
             self.reader, grain=grain, start=start, end=end, service_category=service_category
         )
+
+    def rates_by_month(self, *, start: date | None = None, end: date | None = None) -> pl.DataFrame:
+        """Utilization, coverage, unused commitment, savings and ESR per month and currency."""
+        return rates_by_month(self.reader, start=start, end=end)
 
     def forecast(
         self,

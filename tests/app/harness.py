@@ -16,6 +16,8 @@ PAGES = (
     "recommendations",
     "resources",
     "anomalies",
+    "rates",
+    "tags",
     "forecast",
     "ask",
     "reports",
