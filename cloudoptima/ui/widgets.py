@@ -10,15 +10,15 @@ import streamlit as st
 
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.spreadsheet import to_csv
-from cloudoptima.ui.format import as_float, as_percent, money_column, percent_column, word
+from cloudoptima.ui.format import as_float, as_percent, money_column, percent_column, plain, word
 
 
 def guarded(render: Callable[[], None]) -> None:
     """Run a page body; user errors become a plain st.error, never a traceback."""
     try:
         render()
-    except CloudOptimaError as exc:
-        st.error(str(exc))
+    except CloudOptimaError as exc:  # messages may quote a file name or a value: keep it text
+        st.error(plain(str(exc)))
 
 
 def empty_state(message: str) -> None:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.ui import data
-from cloudoptima.ui.format import money, resource_labels, span_text
+from cloudoptima.ui.format import money, plain, resource_labels, span_text
 from cloudoptima.ui.session import PageContext
 from cloudoptima.ui.widgets import csv_download, empty_state, pick_currency, table
 
@@ -106,7 +106,7 @@ def sidebar_filters(ctx: PageContext, currency: str, view: View) -> dict[str, li
             inherit_tags=view.inherit_tags,
         )
         chosen[dim] = st.sidebar.multiselect(
-            f"{key} is", options[dim].to_list(), key="costs_tag_values"
+            plain(f"{key} is"), options[dim].to_list(), key="costs_tag_values"
         )
     return {dimension: wanted for dimension, wanted in chosen.items() if wanted}
 
@@ -171,7 +171,7 @@ def partial(frame: pl.DataFrame, view: View, last: date) -> None:
 
 def movers(ctx: PageContext, by: str, metric: str, currency: str) -> None:
     """The largest increases month to date against the same days last month."""
-    st.subheader(f"Top movers by {label(by)}, month to date")
+    st.subheader(plain(f"Top movers by {label(by)}, month to date"))
     rising = data.top_movers(ctx.ws, by, metric=metric, currency=currency).filter(
         pl.col("ranking") == "absolute"
     )

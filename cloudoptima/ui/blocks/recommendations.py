@@ -182,7 +182,6 @@ def status_controls(ctx: PageContext, row: dict[str, Any]) -> None:
         until = st.date_input(
             "Snooze until",
             today + timedelta(days=30),
-            min_value=today + timedelta(days=1),
             key="recommendations_until",
             help="A day after today; the recommendation opens again on that day.",
         )

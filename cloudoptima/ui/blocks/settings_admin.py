@@ -13,6 +13,7 @@ from cloudoptima.auth import ROLES, UserStore
 from cloudoptima.auth.admin import OrganisationAdmin
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ui import data
+from cloudoptima.ui.format import plain
 from cloudoptima.ui.session import PageContext
 from cloudoptima.ui.widgets import guarded
 
@@ -31,7 +32,7 @@ def users(ctx: PageContext) -> None:
     admin = OrganisationAdmin(store, ctx.username, ctx.org)
     st.subheader("Users and roles")
     if shown := st.session_state.pop(FLASH, None):
-        st.success(shown[0])
+        st.success(plain(shown[0]))
         if shown[1]:
             st.code(shown[1], language=None)  # the only time a password shows
     members = store.members(ctx.org)
@@ -45,7 +46,7 @@ def users(ctx: PageContext) -> None:
     role = str(
         st.selectbox("Role", ROLES, index=ROLES.index(roles[who]), key=f"settings_role_{who}")
     )
-    sure = st.checkbox(f"Yes, remove {who}", key=f"settings_remove_sure_{who}")
+    sure = st.checkbox(plain(f"Yes, remove {who}"), key=f"settings_remove_sure_{who}")
     with st.container(horizontal=True):
         if st.button("Change role", key="settings_set_role"):
             guarded(lambda: change_role(admin, who, role, ctx.org_name))
