@@ -9,7 +9,10 @@ Results are copies (``st.cache_data``), so a page may change them freely.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import sys
+import types
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -201,7 +204,26 @@ def forecast(
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting…")
 def _forecast(root: str, version: int, by: str | None, budget: float | None) -> ForecastResult:
-    return open_workspace(root).forecast(by=by, budget=budget)
+    with plain_main():
+        return open_workspace(root).forecast(by=by, budget=budget)
+
+
+@contextlib.contextmanager
+def plain_main() -> Iterator[None]:
+    """Hide the page script from the forecast's worker processes while they start.
+
+    Streamlit runs each page as the ``__main__`` module (with ``__file__`` set to the
+    script), and a spawned process imports ``__main__`` again before it does any work:
+    each Prophet worker would re-run the page, without a session ("missing
+    ScriptRunContext"), and fail. An empty ``__main__`` gives the workers nothing to run.
+    """
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
 
 
 def anomalies(ws: Workspace) -> pl.DataFrame:
