@@ -491,18 +491,21 @@ class Workspace:
         progress: ProgressCallback | None = None,
         before_commit: Callable[[Detected], None] | None = None,
         progress_bar: bool = False,
+        keep_raw: bool = True,
     ) -> list[ImportResult]:
         """Import files or export folders; each one is its own all-or-nothing import.
 
         ``progress`` is called before each input; ``progress_bar`` prints DuckDB's
         bar on stdout while a large file loads. Findings are recomputed before the
-        new data is published. ``before_commit`` is a test hook run inside each import.
+        new data is published. ``keep_raw`` keeps a compressed copy of each input in
+        ``raw/``. ``before_commit`` is a test hook run inside each import.
         """
         from cloudoptima.ingest.importer import ImportOptions, expand_inputs, import_one
 
         inputs = expand_inputs(Path(p) for p in paths)
         currency = check_currency(currency, what="--currency") if currency else None
-        options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
+        raw = self.raw_dir if keep_raw else None
+        options = ImportOptions(kind, currency, seen_at, raw, before_commit)
         results: list[ImportResult] = []
         with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as tx:
             for index, path in enumerate(inputs):
@@ -515,12 +518,15 @@ class Workspace:
         return results
 
     def build_demo(self, *, seed: int = 7, end: date | None = None) -> list[ImportResult]:
-        """Generate the demo estate under ``demo-source/`` and import it like real files."""
+        """Generate the demo estate under ``demo-source/`` and import it like real files.
+
+        ``demo-source/`` is the demo's one copy of its files: none goes to ``raw/``.
+        """
         from cloudoptima.demo.generator import generate_demo
 
         files = generate_demo(self.root / "demo-source", seed=seed, end=end)
         inputs = [*files.costs, *files.inventory, *files.metrics]
-        return self.ingest(inputs, seen_at=files.as_of)
+        return self.ingest(inputs, seen_at=files.as_of, keep_raw=False)
 
     # -- questions in plain language (cloudoptima/ai/) ------------------------------
 
