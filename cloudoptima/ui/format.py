@@ -87,6 +87,8 @@ WORDS = {
 }
 # Characters CommonMark, Streamlit's directives (:red[..], :material/..:), LaTeX ($)
 # and HTML give a meaning to; a backslash before each keeps it a plain character.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"://|www\.|@", re.IGNORECASE)
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
 
 
@@ -119,8 +121,13 @@ def word(column: str) -> str:
 
 
 def plain(text: object) -> str:
-    """``text`` escaped for the places Streamlit renders Markdown: it shows as typed."""
-    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+    """``text`` escaped for the places Streamlit renders Markdown: it shows as typed.
+
+    Escapes stop Markdown and HTML; GitHub's autolinks (``http://…``, ``www.…``, an
+    e-mail address) ignore escapes, so an invisible word joiner breaks them up.
+    """
+    unlinked = _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], str(text))
+    return _MARKDOWN.sub(r"\\\1", unlinked).replace("\n", " ")
 
 
 def last_segment(resource_id: str | None) -> str:

@@ -45,8 +45,8 @@ def fresh_app() -> AppTest:
 
 
 def unescape(text: str) -> str:
-    """Markdown as the reader sees it: backslash escapes (``plain()``) removed."""
-    return re.sub(r"\\(.)", r"\1", text)
+    """Markdown as the reader sees it: backslash escapes and word joiners (``plain()``) removed."""
+    return re.sub(r"\\(.)", r"\1", text).replace("\u2060", "")
 
 
 def nodes(at: AppTest) -> list[Any]:

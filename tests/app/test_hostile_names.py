@@ -24,7 +24,7 @@ from cloudoptima.auth import UserStore
 # Element types whose text Streamlit renders as Markdown.
 MARKDOWN = {"title", "header", "subheader", "markdown", "caption", "success", "info"}
 MARKDOWN |= {"warning", "error", "toast", "expandable", "tab"}
-RAW = ("](http", "<img", "<b>", "<a ")
+RAW = ("](http", "<img", "<b>", "<a ", "://")  # "://": GitHub autolinks bare URLs
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def markdown_texts(at: AppTest) -> Iterator[str]:
 def _strings(value: Any) -> Iterator[str]:
     """Every string in a decoded Plotly figure (plotly draws a subset of HTML)."""
     if isinstance(value, str):
-        yield value.replace("](http", "")  # Markdown means nothing to plotly; HTML does
+        yield value.replace("](http", "").replace("://", "")  # plotly draws HTML, not Markdown
     elif isinstance(value, dict):
         for item in value.values():
             yield from _strings(item)
