@@ -108,9 +108,19 @@ def percent_column(label: str) -> ColumnConfig:
 
 
 def as_percent(frame: pl.DataFrame, columns: tuple[str, ...] | list[str]) -> pl.DataFrame:
-    """Ratio columns (0.25) as percentages (25.0) for the screen; CSV keeps the ratios."""
+    """Ratio columns (0.25) as percentages (25.0) for the screen; CSV keeps the ratios.
+
+    A column with gaps (no commitment, nothing to compare with) becomes text, "25.0%"
+    or a dash, as a table would otherwise print "None".
+    """
     present = [c for c in columns if c in frame.columns]
-    return frame.with_columns(pl.col(present).cast(pl.Float64) * 100)
+    frame = frame.with_columns(pl.col(present).cast(pl.Float64) * 100)
+    gaps = [c for c in present if frame[c].null_count()]
+    text = [
+        pl.col(c).map_elements(lambda v: f"{v:,.1f}%", return_dtype=pl.String).fill_null("–")
+        for c in gaps
+    ]
+    return frame.with_columns(text)
 
 
 def word(column: str) -> str:

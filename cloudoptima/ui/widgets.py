@@ -56,7 +56,9 @@ def table(
     for column in money:
         columns[column] = money_column(labels.get(column, word(column)), currency or "-")
     for column in percent:
-        columns[column] = percent_column(labels.get(column, word(column)))
+        label = labels.get(column, word(column))
+        has_gaps = column in frame.columns and frame[column].null_count() > 0
+        columns[column] = label if has_gaps else percent_column(label)
     columns.update(config or {})
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")

@@ -45,12 +45,17 @@ def listing(frame: pl.DataFrame, currency: str) -> None:
         "the weekday-adjusted baseline. Newest first."
     )
     table(
-        frame.select(LISTED),
+        frame.select(LISTED).with_columns(pl.col("delta_pct") / 100),
         currency=currency,
         money=AMOUNTS,
-        labels={"dimension": "Found in", "name": "Service or subscription", "actual": "Actual"},
+        percent=["delta_pct"],
+        labels={
+            "dimension": "Found in",
+            "name": "Service or subscription",
+            "actual": "Actual",
+            "delta_pct": "Change %",
+        },
         config={
-            "delta_pct": st.column_config.NumberColumn("Change %", format="%.0f%%"),
             "score": st.column_config.NumberColumn("Score", format="%.1f"),
             "date": st.column_config.DateColumn("Day", format="D MMM YYYY"),
         },

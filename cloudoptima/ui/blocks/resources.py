@@ -82,6 +82,7 @@ def inventory(ctx: PageContext, resources: pl.DataFrame, cost: pl.DataFrame) -> 
     )
     return joined.with_columns(
         pl.col("open_findings").fill_null(0),
+        pl.col("cost_30d").fill_null(0.0),  # no cost row in 30 days: it cost nothing
         pl.col("subscription_id")
         .map_elements(lambda s: subscription_name(s, names), return_dtype=pl.String)
         .alias("subscription"),
