@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from cloudoptima.auth import allowed
 
 REPO = Path(APP).parent
+CALLS = ast.Call | ast.Await | ast.Yield | ast.YieldFrom  # statements magic never draws
 # What each page needs beyond viewing (the navigation and the page both check it).
 NEEDS = {"ask": "analyse", "reports": "analyse", "data": "admin", "settings": "admin"}
 # Text each page shows on the demo, whoever looks (None: pages other teams own).
@@ -72,7 +73,7 @@ def _bare_expressions(path: Path, root: Path = REPO) -> list[str]:
     """Expression statements that are not calls or docstrings: what magic would draw."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.Expr) or isinstance(node.value, ast.Call | ast.Await):
+        if not isinstance(node, ast.Expr) or isinstance(node.value, CALLS):
             continue
         if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
             continue  # a docstring
