@@ -11,7 +11,7 @@ $(BIN)/python:
 
 app: $(BIN)/python
 	$(BIN)/pip install -q -e '.[app,forecast]'
-	$(BIN)/streamlit run app.py
+	$(BIN)/cloudoptima app
 
 dev: $(BIN)/python
 	$(BIN)/pip install -q -e '.[dev]'

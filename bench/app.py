@@ -1,22 +1,25 @@
-"""Benchmark the app: render time of every page on the demo and on a 10M-row workspace.
+"""Benchmark the app: render time of every page on the demo, warm and right after a status change.
 
 Usage::
 
-    .venv/bin/python bench/app.py                    # demo, then 10,000,000 cost rows
-    .venv/bin/python bench/app.py --rows 2000000
+    .venv/bin/python bench/app.py                  # the demo estate
+    .venv/bin/python bench/app.py --rows 10000000  # and a 10M-row workspace too
 
-Two workspaces are measured: (a) the demo estate, and (b) the demo plus
-``--resources`` synthetic resources (demo-like types, subscriptions, tags) whose
-daily cost rows over the demo's 13 months bring the ``costs`` table to ``--rows``
-rows; they are written straight into the workspace tables with DuckDB (ingest has
-its own benchmark). Before measuring, the findings are brought up to date once (the
-first visit after an import does that; its time is printed separately).
+Each page of the app's navigation is rendered with Streamlit's AppTest, logged in as an
+admin by presetting the session state (as the app tests do), three times:
 
-Each page is rendered with Streamlit's AppTest, logged in as an admin by presetting
-the session state (like the app tests do): once right after clearing
-``st.cache_data`` (cold) and once more (warm, served by the cached queries). The
-pages are those of ``app.py``'s navigation. Targets, on the warm render: < 1 s on
-the demo, < 3 s on the large workspace. The script reports and always exits 0.
+- cold: right after clearing ``st.cache_data`` (a new import does that to every query;
+  the fitted forecast stays in its own cache, keyed on the data version);
+- warm: again, served by the cached queries (median of three renders);
+- after a status change: a finding is dismissed or reopened through the Workspace just
+  before, as an analyst on the Recommendations page does; only what depends on finding
+  statuses is recomputed, never a forecast (median of three changes).
+
+Targets on the demo: every page < 1 s warm and < 3 s after a status change. With
+``--rows``, workspace (b) is the demo plus ``--resources`` synthetic resources whose daily
+cost rows bring the ``costs`` table to ``--rows`` rows (written straight into the tables
+with DuckDB; ingest has its own benchmark); its target is < 3 s warm. The script
+prints a table per workspace and always exits 0.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -46,10 +50,9 @@ END = date(2026, 11, 24)
 START = date(END.year - 1, END.month, 1)  # 13 months, like the demo
 DAYS = (END - START).days + 1
 NEXT_MONTH = date(END.year + END.month // 12, END.month % 12 + 1, 1)
-DEFAULT_ROWS = 10_000_000
 DEFAULT_RESOURCES = 5_000
-TARGET_DEMO_S = 1.0
 TARGET_LARGE_S = 3.0
+REPEAT = 3  # warm and after-a-change times are the median of this many renders
 SUBSCRIPTIONS = 8
 # ARM type, share of resources, ServiceName, ServiceCategory, ResourceType, meters
 MIX = (
@@ -229,7 +232,8 @@ def build_large(demo: Workspace, root: Path, rows: int, resources: int) -> Works
     """The demo plus synthetic resources whose daily cost brings ``costs`` to ``rows`` rows."""
     shutil.copytree(demo.root, root, ignore=shutil.ignore_patterns("demo-source", "raw"))
     ws = Workspace.open(root)
-    with ws.store.write(memory_limit="4GB") as con:
+    with ws.store.write(memory_limit="4GB") as tx:
+        con = tx.con
         have = con.execute("SELECT count(*) FROM costs").fetchone()[0]  # type: ignore[index]
         extra = max(rows - int(have), 0)
         account = con.execute(
@@ -246,6 +250,7 @@ def build_large(demo: Workspace, root: Path, rows: int, resources: int) -> Works
                        'synthetic cost rows', now()::TIMESTAMP, now()::TIMESTAMP)""",
             [import_id, extra, START, NEXT_MONTH],
         )
+    ws.ingest([])  # stores the findings of the new data, as an import does
     return ws
 
 
@@ -255,12 +260,16 @@ class Timing:
     page: str
     cold: float
     warm: float
+    after_change: float
     problem: str | None
 
 
 def navigation_pages() -> list[str]:
-    """The page scripts of app.py's navigation, in menu order."""
-    return re.findall(r"""st\.Page\(\s*["']pages/(\w+)\.py["']""", APP.read_text(encoding="utf-8"))
+    """The page scripts of the app's navigation (cloudoptima/ui/shell.py), in menu order."""
+    shell = REPO / "cloudoptima" / "ui" / "shell.py"
+    return re.findall(
+        r"""st\.Page\(\s*["']pages/(\w+)\.py["']""", shell.read_text(encoding="utf-8")
+    )
 
 
 def _problem(at: AppTest) -> str | None:
@@ -272,8 +281,32 @@ def _problem(at: AppTest) -> str | None:
     return None
 
 
+def _render(at: AppTest, page: str) -> float:
+    started = time.perf_counter()
+    at.switch_page(f"pages/{page}.py").run()
+    return time.perf_counter() - started
+
+
+class StatusFlipper:
+    """Dismisses, then reopens, one finding: a status change like an analyst's."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.finding = str(ws.findings(status="open")["finding_id"][0])
+        self.dismissed = False
+
+    def flip(self) -> float:
+        started = time.perf_counter()
+        if self.dismissed:
+            self.ws.set_finding_status(self.finding, "open", by="bench")
+        else:
+            self.ws.set_finding_status(self.finding, "dismissed", reason="bench", by="bench")
+        self.dismissed = not self.dismissed
+        return time.perf_counter() - started
+
+
 def measure(ws: Workspace, org_name: str, tmp: Path, pages: list[str]) -> list[Timing]:
-    """Render every page cold and warm as an admin of ``ws``."""
+    """Render every page cold, warm and after a status change as an admin of ``ws``."""
     import streamlit as st
     import streamlit.logger
 
@@ -281,24 +314,29 @@ def measure(ws: Workspace, org_name: str, tmp: Path, pages: list[str]) -> list[T
     store.add_organisation("default", ws.root, org_name)
     store.add_user("admin", org="default", role="admin")
     os.environ["CLOUDOPTIMA__AUTH__CREDENTIALS_FILE"] = str(store.path)
-    os.environ["CLOUDOPTIMA__AUTH__COOKIE_KEY"] = "bench-cookie-key"
+    os.environ["CLOUDOPTIMA__AUTH__COOKIE_KEY"] = "bench-cookie-key-long-enough-for-hmac-sha256"
     for name in NOISY_LOGGERS:  # AppTest runs outside a server: every cache call warns
         streamlit.logger.get_logger(name).disabled = True
     at = AppTest.from_file(str(APP), default_timeout=900)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "admin"
     at.session_state["co_org"] = "default"
-    at.run()  # the default page: imports, first start
+    started = time.perf_counter()
+    at.run()  # the default page, Overview: imports, and the forecast's Prophet fits
+    print(f"    first visit (Overview, fits the forecast): {time.perf_counter() - started:.1f} s")
+    flipper = StatusFlipper(ws)
     timings = []
     for page in pages:
         st.cache_data.clear()
-        started = time.perf_counter()
-        at.switch_page(f"pages/{page}.py").run()
-        cold = time.perf_counter() - started
+        cold = _render(at, page)
         problem = _problem(at)
-        started = time.perf_counter()
-        at.switch_page(f"pages/{page}.py").run()
-        timings.append(Timing(page, cold, time.perf_counter() - started, problem or _problem(at)))
+        warm = statistics.median(_render(at, page) for _ in range(REPEAT))
+        after = []
+        for _ in range(REPEAT):
+            flipper.flip()
+            after.append(_render(at, page))
+        problem = problem or _problem(at)
+        timings.append(Timing(page, cold, warm, statistics.median(after), problem))
     return timings
 
 
@@ -308,27 +346,26 @@ def describe(ws: Workspace) -> str:
     return f"{costs:,} cost rows, {resources:,} resources"
 
 
-def prepare(ws: Workspace) -> float:
-    """Bring the findings up to date, as the first visit after an import does."""
-    started = time.perf_counter()
-    ws.findings()
-    return time.perf_counter() - started
-
-
-def report(title: str, timings: list[Timing], target: float) -> None:
+def report(title: str, timings: list[Timing], warm_target: float, change_target: float) -> None:
     print(f"\n{title}")
-    print(f"  {'page':<16} {'cold s':>8} {'warm s':>8}  target   result")
+    print(
+        f"  {'page':<16} {'cold s':>8} {'warm s':>8} {'changed s':>10}  "
+        f"targets: warm < {warm_target:.0f} s, after a change < {change_target:.0f} s"
+    )
     for t in timings:
-        verdict = (
-            "PASS" if t.warm < target and not (t.problem or "").startswith("exception") else "FAIL"
-        )
+        ok = t.warm < warm_target and t.after_change < change_target
+        verdict = "PASS" if ok and not (t.problem or "").startswith("exception") else "FAIL"
         note = f"  ({t.problem})" if t.problem else ""
-        print(f"  {t.page:<16} {t.cold:>8.2f} {t.warm:>8.2f}  < {target:.0f} s    {verdict}{note}")
+        print(
+            f"  {t.page:<16} {t.cold:>8.2f} {t.warm:>8.2f} {t.after_change:>10.2f}  {verdict}{note}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=DEFAULT_ROWS, help="cost rows of workspace (b)")
+    parser.add_argument(
+        "--rows", type=int, default=0, help="also measure a workspace with this many cost rows"
+    )
     parser.add_argument(
         "--resources",
         type=int,
@@ -341,19 +378,20 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-app-") as name:
         tmp = Path(name)
         started = time.perf_counter()
-        demo = Workspace.open(tmp / "demo")
+        demo = Workspace.open(tmp / "demo", create=True)
         demo.build_demo(end=END)
         print(f"(a) demo: {describe(demo)} (built in {time.perf_counter() - started:.1f} s)")
-        print(f"    findings brought up to date in {prepare(demo):.1f} s")
-        demo_timings = measure(demo, "Contoso Pharma", tmp, pages)
-        report("(a) demo workspace", demo_timings, TARGET_DEMO_S)
-
-        started = time.perf_counter()
-        large = build_large(demo, tmp / "large", args.rows, args.resources)
-        print(f"\n(b) large: {describe(large)} (built in {time.perf_counter() - started:.1f} s)")
-        print(f"    findings brought up to date in {prepare(large):.1f} s")
-        large_timings = measure(large, "Contoso Pharma (large)", tmp, pages)
-        report(f"(b) {args.rows:,} cost rows", large_timings, TARGET_LARGE_S)
+        flip = StatusFlipper(demo)
+        print(f"    a status change takes {min(flip.flip(), flip.flip()) * 1000:.0f} ms")
+        report("(a) demo workspace", measure(demo, "Contoso Pharma", tmp, pages), 1.0, 3.0)
+        if args.rows:
+            started = time.perf_counter()
+            large = build_large(demo, tmp / "large", args.rows, args.resources)
+            print(
+                f"\n(b) large: {describe(large)} (built in {time.perf_counter() - started:.1f} s)"
+            )
+            timings = measure(large, "Contoso Pharma (large)", tmp, pages)
+            report(f"(b) {args.rows:,} cost rows", timings, TARGET_LARGE_S, TARGET_LARGE_S)
     return 0
 
 

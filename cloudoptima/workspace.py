@@ -29,7 +29,9 @@ from cloudoptima.analysis import resources as inventory
 from cloudoptima.analysis.anomalies import Direction, detect_anomalies
 from cloudoptima.analysis.config import resolve_settings, rule_settings, validate_setting
 from cloudoptima.analysis.costs import FilterValue, breakdown, cost_changes, top_movers
+from cloudoptima.analysis.coverage import data_coverage
 from cloudoptima.analysis.dimensions import last_cost_day
+from cloudoptima.analysis.rate_summary import rates_by_month
 from cloudoptima.analysis.rates import RateOptimization, rate_optimization
 from cloudoptima.analysis.tags import showback, tag_coverage
 from cloudoptima.errors import CloudOptimaError, WorkspaceError
@@ -164,6 +166,11 @@ class Workspace:
                SELECT kind, last_import, data_through, imports FROM latest LEFT JOIN through USING (kind)
                ORDER BY kind"""
         )
+
+    def data_coverage(self) -> pl.DataFrame:
+        """Per month and subscription: which datasets (actual, amortized, FOCUS cost,
+        inventory, metrics) are present, through which day, and the latest import."""
+        return data_coverage(self.reader)
 
     def last_cost_day(self) -> date | None:
         """The last day with cost data (analyses run relative to it, not to the clock)."""
@@ -311,6 +318,10 @@ class Workspace:
         return rate_optimization(
             self.reader, grain=grain, start=start, end=end, service_category=service_category
         )
+
+    def rates_by_month(self, *, start: date | None = None, end: date | None = None) -> pl.DataFrame:
+        """Utilization, coverage, unused commitment, savings and ESR per month and currency."""
+        return rates_by_month(self.reader, start=start, end=end)
 
     def forecast(
         self,
@@ -479,17 +490,20 @@ class Workspace:
         progress: ProgressCallback | None = None,
         before_commit: Callable[[Detected], None] | None = None,
         progress_bar: bool = False,
+        keep_raw: bool = True,
     ) -> list[ImportResult]:
         """Import files or export folders; each one is its own all-or-nothing import.
 
         ``progress`` is called before each input; ``progress_bar`` prints DuckDB's
         bar on stdout while a large file loads. Findings are recomputed before the
-        new data is published. ``before_commit`` is a test hook run inside each import.
+        new data is published. ``keep_raw`` keeps a compressed copy of each input in
+        ``raw/``. ``before_commit`` is a test hook run inside each import.
         """
         from cloudoptima.ingest.importer import ImportOptions, expand_inputs, import_one
 
         inputs = expand_inputs(Path(p) for p in paths)
-        options = ImportOptions(kind, currency, seen_at, self.raw_dir, before_commit)
+        raw = self.raw_dir if keep_raw else None
+        options = ImportOptions(kind, currency, seen_at, raw, before_commit)
         results: list[ImportResult] = []
         with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as tx:
             for index, path in enumerate(inputs):
@@ -502,12 +516,15 @@ class Workspace:
         return results
 
     def build_demo(self, *, seed: int = 7, end: date | None = None) -> list[ImportResult]:
-        """Generate the demo estate under ``demo-source/`` and import it like real files."""
+        """Generate the demo estate under ``demo-source/`` and import it like real files.
+
+        ``demo-source/`` is the demo's one copy of its files: none goes to ``raw/``.
+        """
         from cloudoptima.demo.generator import generate_demo
 
         files = generate_demo(self.root / "demo-source", seed=seed, end=end)
         inputs = [*files.costs, *files.inventory, *files.metrics]
-        return self.ingest(inputs, seen_at=files.as_of)
+        return self.ingest(inputs, seen_at=files.as_of, keep_raw=False)
 
     # -- questions in plain language (cloudoptima/ai/) ------------------------------
 

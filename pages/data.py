@@ -5,9 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from cloudoptima.ui.blocks import data_admin
+from cloudoptima.ui.format import plain
 from cloudoptima.ui.session import page_context
 from cloudoptima.ui.widgets import guarded
 
 ctx = page_context("admin")
-st.title(f"Data · {ctx.org_name}")
+st.title(f"Data · {plain(ctx.org_name)}")
 guarded(lambda: data_admin.render(ctx))

@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from cloudoptima.analysis.costs import GRAINS
+from cloudoptima.analysis.dimensions import COST_METRICS
 from cloudoptima.cli.base import day, end_option, format_option, main, open_workspace, start_option
 from cloudoptima.cli.output import render
+from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ingest.detect import KIND_CHOICES
 
 if TYPE_CHECKING:
@@ -106,11 +109,66 @@ def imports(ctx: click.Context, fmt: str) -> None:
 )
 @start_option
 @end_option
+@click.option(
+    "--where",
+    "where",
+    multiple=True,
+    metavar="DIM=VALUE",
+    help="Keep rows whose dimension (a FOCUS column or tag:KEY) has this value; repeat it: "
+    "the same dimension twice keeps either value, different ones must all match.",
+)
+@click.option(
+    "--grain",
+    type=click.Choice(GRAINS),
+    default=None,
+    help="Add a period column: one row per period.",
+)
+@click.option(
+    "--metric",
+    type=click.Choice(COST_METRICS),
+    default=None,
+    help="One cost column (default: both, billed and effective).",
+)
+@click.option(
+    "--inherit-tags",
+    is_flag=True,
+    help="A row without a tag takes it from its resource group, then its subscription.",
+)
 @format_option
 @click.pass_context
 def costs(
-    ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str
+    ctx: click.Context,
+    by: str,
+    start: datetime | None,
+    end: datetime | None,
+    where: tuple[str, ...],
+    grain: str | None,
+    metric: str | None,
+    inherit_tags: bool,
+    fmt: str,
 ) -> None:
     """Billed and effective cost by any dimension, per billing currency."""
-    frame = open_workspace(ctx).costs(by, start=day(start), end=day(end))
+    frame = open_workspace(ctx).costs(
+        by,
+        start=day(start),
+        end=day(end),
+        metric=metric,
+        grain=grain,
+        filters=parse_where(where),
+        inherit_tags=inherit_tags,
+    )
     click.echo(render(frame, fmt, money=MONEY))
+
+
+def parse_where(conditions: tuple[str, ...]) -> dict[str, list[str]]:
+    """``("ServiceName=Storage", "tag:env=prod", "tag:env=dev")`` -> filters for costs()."""
+    filters: dict[str, list[str]] = {}
+    for condition in conditions:
+        dimension, sep, value = condition.partition("=")
+        if not sep or not dimension.strip():
+            raise CloudOptimaError(
+                f"--where needs DIMENSION=VALUE, such as ServiceName=Storage or tag:env=prod; "
+                f"got '{condition}'"
+            )
+        filters.setdefault(dimension.strip(), []).append(value.strip())
+    return filters

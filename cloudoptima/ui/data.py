@@ -9,7 +9,10 @@ Results are copies (``st.cache_data``), so a page may change them freely.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import sys
+import types
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -155,9 +158,26 @@ def _findings(root: str, version: int, state: int, status: str | None) -> pl.Dat
     return open_workspace(root).findings(status=status)
 
 
-def realized_savings(ws: Workspace) -> pl.DataFrame:
-    """Measured savings of resolved findings."""
-    return _realized(str(ws.root), ws.data_version, ws.state_version)
+REALIZED_SCHEMA = {
+    "finding_id": pl.String,
+    "rule": pl.String,
+    "resource_id": pl.String,
+    "resource_name": pl.String,
+    "BillingCurrency": pl.String,
+    "monthly_savings": pl.Float64,
+    "resolved_on": pl.Date,
+    "days_after": pl.Int64,
+    "realized_monthly_savings": pl.Float64,
+}
+
+
+def realized_savings(ws: Workspace, *, currency: str | None = None) -> pl.DataFrame:
+    """Measured savings of resolved findings (in one currency when given); empty with its
+    columns when nothing is resolved."""
+    frame = _realized(str(ws.root), ws.data_version, ws.state_version)
+    if frame.is_empty():
+        return pl.DataFrame(schema=REALIZED_SCHEMA)
+    return frame if currency is None else frame.filter(pl.col("BillingCurrency") == currency)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
@@ -184,7 +204,26 @@ def forecast(
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting…")
 def _forecast(root: str, version: int, by: str | None, budget: float | None) -> ForecastResult:
-    return open_workspace(root).forecast(by=by, budget=budget)
+    with plain_main():
+        return open_workspace(root).forecast(by=by, budget=budget)
+
+
+@contextlib.contextmanager
+def plain_main() -> Iterator[None]:
+    """Hide the page script from the forecast's worker processes while they start.
+
+    Streamlit runs each page as the ``__main__`` module (with ``__file__`` set to the
+    script), and a spawned process imports ``__main__`` again before it does any work:
+    each Prophet worker would re-run the page, without a session ("missing
+    ScriptRunContext"), and fail. An empty ``__main__`` gives the workers nothing to run.
+    """
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
 
 
 def anomalies(ws: Workspace) -> pl.DataFrame:
@@ -265,3 +304,57 @@ def freshness(ws: Workspace) -> pl.DataFrame:
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
 def _freshness(root: str, version: int) -> pl.DataFrame:
     return open_workspace(root).freshness()
+
+
+def rates_by_month(ws: Workspace) -> pl.DataFrame:
+    """Utilization, coverage, unused commitment, savings and ESR per month and currency."""
+    return _rates_by_month(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _rates_by_month(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).rates_by_month()
+
+
+def tag_coverage(
+    ws: Workspace, *, currency: str, start: date, end: date, inherit_tags: bool
+) -> pl.DataFrame:
+    """Spend without each required tag (the required tags are a setting: state version)."""
+    return _tag_coverage(
+        str(ws.root), ws.data_version, ws.state_version, currency, start, end, inherit_tags
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _tag_coverage(
+    root: str, version: int, state: int, currency: str, start: date, end: date, inherit: bool
+) -> pl.DataFrame:
+    return open_workspace(root).tag_coverage(
+        start=start, end=end, inherit_tags=inherit, currency=currency
+    )
+
+
+def showback(
+    ws: Workspace, tag_key: str, *, currency: str, start: date, end: date, inherit_tags: bool
+) -> pl.DataFrame:
+    """Cost per value of one tag, with "(unallocated)"."""
+    return _showback(str(ws.root), ws.data_version, tag_key, currency, start, end, inherit_tags)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _showback(
+    root: str, version: int, tag_key: str, currency: str, start: date, end: date, inherit: bool
+) -> pl.DataFrame:
+    return open_workspace(root).showback(
+        tag_key, start=start, end=end, inherit_tags=inherit, currency=currency
+    )
+
+
+def data_coverage(ws: Workspace) -> pl.DataFrame:
+    """Which datasets each month and subscription holds, and how fresh."""
+    return _data_coverage(str(ws.root), ws.data_version)
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _data_coverage(root: str, version: int) -> pl.DataFrame:
+    return open_workspace(root).data_coverage()

@@ -185,6 +185,8 @@ def pages_for(role: str) -> dict[str, list[st.Page]]:
             ),
             st.Page("pages/resources.py", title="Resources", icon=":material/dns:"),
             st.Page("pages/anomalies.py", title="Anomalies", icon=":material/warning:"),
+            st.Page("pages/rates.py", title="Rate optimization", icon=":material/percent:"),
+            st.Page("pages/tags.py", title="Tags and showback", icon=":material/sell:"),
         ],
         "Forecast": [st.Page("pages/forecast.py", title="Forecast", icon=":material/trending_up:")],
     }

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from harness import World
+from harness import World, unescape
 from streamlit.testing.v1 import AppTest
 
 
@@ -27,19 +27,22 @@ def test_lists_the_data_factory_spike_with_its_contributor(
     assert list(listed.columns) == [
         "date",
         "dimension",
-        "value",
+        "name",
         "expected",
         "actual",
         "delta",
         "delta_pct",
         "score",
     ]
-    spike = listed[(listed["value"] == "Azure Data Factory")].iloc[0]
+    spike = listed[(listed["name"] == "Azure Data Factory")].iloc[0]
     assert spike["date"].date() == date(2026, 10, 17)
-    assert spike["dimension"] == "ServiceName"
+    assert spike["dimension"] == "Service"
+    # subscriptions by name, never by id
+    assert not listed["name"].str.startswith("/subscriptions/").any()
+    assert "Contoso Pharma Production" in set(listed["name"])
     assert spike["delta"] == pytest.approx(136.28, abs=0.01)
     assert at.selectbox(key="anomalies_pick").value == 0  # newest, highest score first
-    assert at.subheader[0].value == "Azure Data Factory on 2026-10-17"
+    assert unescape(at.subheader[0].value) == "Azure Data Factory on 17 October 2026"
     contributors = at.dataframe[1].value
     assert contributors["resource"].iloc[0] == "adf-cp-prod-etl"
     assert contributors["delta"].iloc[0] == pytest.approx(136.13, abs=0.01)
@@ -49,9 +52,9 @@ def test_lists_the_data_factory_spike_with_its_contributor(
 def test_picking_another_anomaly_shows_its_resources(anomalies_page: AppTest) -> None:
     at = anomalies_page
     listed = at.dataframe[0].value
-    index = int(listed.index[listed["value"] == "Virtual Machine Scale Sets"][0])
+    index = int(listed.index[listed["name"] == "Virtual Machine Scale Sets"][0])
     at.selectbox(key="anomalies_pick").set_value(index).run()
-    assert at.subheader[0].value == "Virtual Machine Scale Sets on 2026-07-17"
+    assert unescape(at.subheader[0].value) == "Virtual Machine Scale Sets on 17 July 2026"
     assert any("cost USD " in m.value for m in at.text)
     assert len(at.dataframe[1].value) >= 1
 

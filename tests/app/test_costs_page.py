@@ -15,7 +15,7 @@ START, END = date(2026, 9, 1), date(2026, 11, 24)  # three months of data up to 
 
 
 def total(at: AppTest) -> str:
-    return str(next(m for m in at.metric if m.label == "Total").value)
+    return str(next(m for m in at.metric if m.label.startswith("Total, ")).value)
 
 
 def table(at: AppTest) -> object:
@@ -93,4 +93,4 @@ def test_viewer_and_a_euro_workspace(app_as: Callable[..., AppTest]) -> None:
     assert not bea.exception
     assert not bea.error
     assert total(bea) == money(2 * 10 * 9.5, "EUR")  # 10 days, two VMs at 9 and 10 EUR
-    assert "EffectiveCost (EUR)" in bea.dataframe[0].proto.columns  # the column header
+    assert "Effective cost (EUR)" in bea.dataframe[0].proto.columns  # the column header

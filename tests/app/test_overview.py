@@ -7,8 +7,10 @@ from datetime import date
 
 import polars as pl
 import pytest
-from harness import World
+from harness import World, unescape
 from streamlit.testing.v1 import AppTest
+
+from cloudoptima.ui.format import SEVERAL_SUBSCRIPTIONS
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -29,21 +31,27 @@ def test_overview_figures_match_the_library(
     ].sum()
     assert shown["Month to date"] == f"USD {float(mtd):,.2f}"
     projected = ws.forecast().month_end["projected"].sum()
-    assert shown["Forecast month end"] == f"USD {projected:,.2f}"
+    assert shown["Forecast, November total"] == f"USD {projected:,.2f}"
     open_savings = ws.findings(status="open")["monthly_savings"].sum()
     assert shown["Open potential savings"] == f"USD {open_savings:,.2f} /mo"
+    assert shown["Realized savings"] == "USD 0.00 /mo"
     assert shown["Resources"] == "310"  # 297 + the 13 look-alike resources of issue 8
-    subheaders = [s.value for s in at.subheader]
+    # every block says which period it covers
+    subheaders = [unescape(s.value) for s in at.subheader]
     assert subheaders == [
-        "Daily cost and forecast",
-        "Top services",
-        "Subscriptions",
-        "Top 5 recommendations",
+        "Daily cost, last 90 days and forecast to 31 Dec 2026",
+        "Top services, month to date",
+        "Subscriptions, month to date",
+        "Top 5 open recommendations",
         "Data freshness",
     ]
+    assert "Month to date: 1 Nov to 24 Nov 2026" in unescape(at.caption[0].value)
     top = at.dataframe[0].value
     assert len(top) == 5
     assert top["monthly_savings"].tolist() == sorted(top["monthly_savings"].tolist(), reverse=True)
+    names = {*ws.subscription_names().values(), SEVERAL_SUBSCRIPTIONS}  # reservations span several
+    assert set(top["subscription"]) <= names  # names, not ids
+    assert "Monthly saving (USD)" in at.dataframe[0].proto.columns
 
 
 def test_overview_of_another_organisation_is_in_its_currency(
@@ -57,3 +65,4 @@ def test_overview_of_another_organisation_is_in_its_currency(
         .sum()
     )
     assert metrics(at)["Month to date"] == f"EUR {float(total):,.2f}"
+    assert metrics(at)["Realized savings"] == "EUR 0.00 /mo"

@@ -1,16 +1,18 @@
-"""Smoke test in a real browser: log in, then open every page of the navigation.
+"""Smoke test in a real browser: log in, then open and read every page of the navigation.
 
-A streamlit server runs ``app.py`` on a private copy of the demo workspace with its
-own credentials file; Debian's Chromium (``/usr/bin/chromium``, never Playwright's
-own download) logs in, visits each sidebar link, checks that no exception is shown
-and saves a full-page screenshot to ``test-artifacts/screenshots/<page>.png``.
+A streamlit server runs ``app.py`` on a private copy of the demo workspace whose imported
+names are hostile (tests/hostile.py: Markdown images and links, HTML) with its own
+credentials file; Debian's Chromium (``/usr/bin/chromium``, never Playwright's own
+download) logs in and visits each sidebar link. Every page must show no exception,
+traceback, Streamlit documentation or ``DeltaGenerator`` text, must never make the
+browser fetch the hostile image or render the hostile link, and is kept as a full-page
+screenshot in ``test-artifacts/screenshots/<page>.png``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hostile import EVIL_HOST, RESOURCE, hostile_workspace
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from cloudoptima import Workspace
@@ -76,8 +79,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 @pytest.fixture
 def server(demo_workspace: Workspace, tmp_path: Path) -> Iterator[Server]:
     """``streamlit run app.py`` on a copy of the demo, with one admin."""
-    root = tmp_path / "workspace"
-    shutil.copytree(demo_workspace.root, root, ignore=shutil.ignore_patterns("demo-source", "raw"))
+    root = hostile_workspace(demo_workspace, tmp_path / "workspace").root
     store = UserStore(tmp_path / "credentials.yaml")
     store.add_organisation("default", root, "Contoso Pharma")
     password = store.add_user("admin", org="default", role="admin", name="Administrator")
@@ -159,12 +161,18 @@ def _log_in(page: Page, username: str, password: str) -> None:
     page.get_by_role("button", name="Login").click()
 
 
-def _assert_no_exception(page: Page, name: str) -> None:
+def _assert_clean(page: Page, name: str) -> None:
+    """No exception, traceback, docs dump, stray object or hostile markup on the page."""
     exceptions = page.locator('[data-testid="stException"]')
     if exceptions.count():
         pytest.fail(f"page {name} shows an exception:\n{exceptions.first.inner_text()}")
     body = page.locator("body").inner_text()
     assert "Traceback" not in body, f"page {name} shows a traceback:\n{body}"
+    assert "DeltaGenerator" not in body, f"page {name} shows Streamlit's internals"
+    expect(page.locator('[data-testid="stHelp"]')).to_have_count(0)
+    expect(page.locator(f'img[src*="{EVIL_HOST}"]')).to_have_count(0)
+    expect(page.locator(f'a[href*="{EVIL_HOST}"]')).to_have_count(0)
+    expect(page.get_by_role("link", name="Click here to log in again")).to_have_count(0)
 
 
 def _screenshot(page: Page, path: Path) -> None:
@@ -189,6 +197,8 @@ def test_every_page_renders(server: Server, browser: Browser) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1440, "height": 1000})
     page.set_default_timeout(PAGE_TIMEOUT_MS)
+    fetched: list[str] = []  # every request the hostile names might cause
+    page.on("request", lambda request: fetched.append(request.url))
     page.goto(server.url)
     expect(page.get_by_label("Username")).to_be_visible()
     _settle(page)
@@ -207,7 +217,8 @@ def test_every_page_renders(server: Server, browser: Browser) -> None:
     expect(links.first).to_be_visible()
     _settle(page)
     titles = [link.inner_text().strip().splitlines()[-1] for link in links.all()]  # after the icon
-    assert len(titles) >= 10, f"expected every page in the menu, found {titles}"
+    assert len(titles) >= 12, f"expected every page in the menu, found {titles}"
+    shown: dict[str, str] = {}
 
     for title in titles:
         link = links.filter(has_text=title).first
@@ -222,8 +233,14 @@ def test_every_page_renders(server: Server, browser: Browser) -> None:
         )
         expect(page.locator('[data-testid="stMainBlockContainer"] h1').first).to_be_visible()
         _settle(page)
-        _assert_no_exception(page, title)
+        _assert_clean(page, title)
+        shown[title] = str(page.locator("body").text_content())
         _screenshot(page, SCREENSHOTS / f"{_slug(title)}.png")
+    assert [url for url in fetched if EVIL_HOST in url] == []
+    # the hostile names are on the pages, as text (chart labels are SVG text)
+    assert EVIL_HOST in shown["Overview"]
+    assert "Rate optimization" in titles
+    assert "Tags and showback" in titles
 
 
 def test_logout_returns_to_the_login_form(server: Server, browser: Browser) -> None:
@@ -240,3 +257,34 @@ def test_logout_returns_to_the_login_form(server: Server, browser: Browser) -> N
     page.reload()  # the login cookie is gone too: a reload does not log back in
     expect(page.get_by_label("Username")).to_be_visible()
     expect(page.get_by_text("Month to date")).to_have_count(0)
+
+
+def test_a_row_click_and_a_hostile_detail(server: Server, browser: Browser) -> None:
+    """Resources: a click on a row shows that resource; its hostile name stays text."""
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.goto(server.url)
+    _log_in(page, server.username, server.password)
+    expect(page.get_by_label("Username")).to_have_count(0)
+    _settle(page)
+    page.goto(f"{server.url}/resources")
+    _settle(page)
+    search = page.get_by_test_id("stTextInputField")
+    search.fill("vm-app-0")
+    search.press("Enter")
+    _settle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
+    assert grid is not None
+    row_height = 35  # the header and each row of Streamlit's grid
+    page.mouse.click(grid["x"] + 15, grid["y"] + row_height * 3 + row_height / 2)  # third row
+    _settle(page)
+    expect(page.locator("h3").first).to_have_text("nic-vm-app-03")  # not the first match
+    search.fill(EVIL_HOST)
+    search.press("Enter")
+    _settle(page)
+    heading = page.locator("h3").first.inner_text()  # the characters, not an image
+    assert heading.replace("\u2060", "") == RESOURCE  # an invisible joiner stops autolinks
+    _assert_clean(page, "Resources")
+    assert [url for url in fetched if EVIL_HOST in url] == []

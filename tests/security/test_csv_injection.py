@@ -40,6 +40,9 @@ COMMANDS: dict[str, list[str]] = {
     "anomalies": ["anomalies", "--by", "ServiceName"],
     "imports": ["imports"],
     "users list": ["users", "list"],
+    "rate-optimization": ["rate-optimization"],
+    "tag-coverage": ["tag-coverage", "--tags", ",".join(HOSTILE_TAGS)],
+    "showback": ["showback", "team"],
 }
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from helpers import focus_rows, write_focus
 
@@ -127,11 +130,27 @@ def test_each_write_publishes_a_generation_and_old_ones_are_pruned(
     assert (workspace.root / "CURRENT").read_text().strip() == "db-000006.duckdb"
 
 
-def test_imported_files_are_kept_in_raw(tmp_path: Path, workspace: Workspace) -> None:
-    path = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 3)))
-    workspace.ingest([path])
-    [kept] = list((workspace.root / "raw").rglob("sep.csv"))
-    assert kept.read_bytes() == path.read_bytes()
+def test_imported_files_are_kept_in_raw_compressed(tmp_path: Path, workspace: Workspace) -> None:
+    path = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 28)))
+    parquet = tmp_path / "oct.parquet"
+    pl.read_csv(
+        write_focus(tmp_path / "oct.csv", focus_rows(range(1, 3), month="2026-10"))
+    ).write_parquet(parquet)
+    workspace.ingest([path, parquet])
+    [kept] = list((workspace.root / "raw").rglob("sep.csv.gz"))
+    assert gzip.decompress(kept.read_bytes()) == path.read_bytes()
+    assert kept.stat().st_size < path.stat().st_size / 3
+    [as_is] = list((workspace.root / "raw").rglob("oct.parquet"))  # compressed already
+    assert as_is.read_bytes() == parquet.read_bytes()
+    workspace.ingest([path])  # imported before: nothing new is kept
+    assert len(list((workspace.root / "raw").rglob("*.gz"))) == 1
+
+
+def test_the_demo_keeps_its_files_once(tmp_path: Path) -> None:
+    ws = Workspace.open(tmp_path / "demo", create=True)
+    ws.build_demo(end=date(2026, 2, 10))
+    assert (ws.root / "demo-source").is_dir()
+    assert not (ws.root / "raw").exists()
 
 
 def test_default_workspace_location_follows_the_environment(

@@ -10,31 +10,63 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.ui import data
-from cloudoptima.ui.format import last_segment, money, money_column
+from cloudoptima.ui.format import money, plain, resource_labels, subscription_name
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import empty_state, pick_currency
+from cloudoptima.ui.widgets import empty_state, pick_currency, table
 
 METRIC = "BilledCost"  # what Workspace.anomalies scores by default (Usage charges only)
-LISTED = ("date", "dimension", "value", "expected", "actual", "delta", "delta_pct", "score")
+LISTED = ("date", "dimension", "name", "expected", "actual", "delta", "delta_pct", "score")
 AMOUNTS = ("expected", "actual", "delta")
+DIMENSIONS = {"ServiceName": "Service", "SubAccountId": "Subscription"}
+
+
+def named(ctx: PageContext, frame: pl.DataFrame) -> pl.DataFrame:
+    """Anomalies with a ``name`` column: subscriptions by name, dimensions in words."""
+    names = data.subscription_names(ctx.ws)
+    value = pl.struct("dimension", "value").map_elements(
+        lambda r: (
+            subscription_name(r["value"], names)
+            if r["dimension"] == "SubAccountId"
+            else str(r["value"] or "(none)")
+        ),
+        return_dtype=pl.String,
+    )
+    return frame.with_columns(
+        name=value, dimension=pl.col("dimension").replace(DIMENSIONS).alias("dimension")
+    )
 
 
 def listing(frame: pl.DataFrame, currency: str) -> None:
     """Every anomaly of the currency, newest first."""
+    # LEAD: one row per event with an acknowledge/dismiss status (Workspace.set_anomaly_status)
+    # replaces this per-dimension-per-day list; the status control goes in `detail`.
     st.caption(
-        f"{frame.height} anomalies in {currency}: days whose {METRIC} of Usage charges rose "
-        "far above the weekday-adjusted baseline. Newest first."
+        f"{frame.height} anomalies in {currency}: days whose billed cost of usage rose far above "
+        "the weekday-adjusted baseline. Newest first."
     )
-    config: dict[str, Any] = {c: money_column(c, currency) for c in AMOUNTS}
-    config["delta_pct"] = st.column_config.NumberColumn("delta %", format="%.0f%%")
-    config["score"] = st.column_config.NumberColumn("score", format="%.1f")
-    config["date"] = st.column_config.DateColumn("date", format="YYYY-MM-DD")
-    st.dataframe(frame.select(LISTED), hide_index=True, width="stretch", column_config=config)
+    table(
+        frame.select(LISTED).with_columns(pl.col("delta_pct") / 100),
+        currency=currency,
+        money=AMOUNTS,
+        percent=["delta_pct"],
+        labels={
+            "dimension": "Found in",
+            "name": "Service or subscription",
+            "actual": "Actual",
+            "delta_pct": "Change %",
+        },
+        config={
+            "score": st.column_config.NumberColumn("Score", format="%.1f"),
+            "date": st.column_config.DateColumn("Day", format="D MMM YYYY"),
+        },
+        key="anomalies_table",
+    )
 
 
 def context_chart(ctx: PageContext, anomaly: dict[str, Any], currency: str) -> None:
     """The group's daily cost four weeks before and two after the day."""
     day = anomaly["date"]
+    dimension = {v: k for k, v in DIMENSIONS.items()}.get(anomaly["dimension"], "ServiceName")
     daily = data.costs(
         ctx.ws,
         currency=currency,
@@ -42,10 +74,10 @@ def context_chart(ctx: PageContext, anomaly: dict[str, Any], currency: str) -> N
         end=day + timedelta(days=14),
         metric=METRIC,
         grain="day",
-        filters={anomaly["dimension"]: anomaly["value"], "ChargeCategory": "Usage"},
+        filters={dimension: anomaly["value"], "ChargeCategory": "Usage"},
     )
     chart = charts.anomaly_window(daily, "period", METRIC, day, anomaly["expected"], currency)
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(chart, width="stretch", key="anomalies_chart")
 
 
 def contributors(picked: pl.DataFrame, currency: str) -> None:
@@ -57,15 +89,21 @@ def contributors(picked: pl.DataFrame, currency: str) -> None:
     )
     st.caption("Contributing resources (each against its own baseline)")
     if frame.is_empty():
-        st.caption("No single resource stands out: the rise is spread over many small ones.")
+        st.text("No single resource stands out: the rise is spread over many small ones.")
         return
+    names = resource_labels(frame["resource_id"].to_list())
     frame = frame.select(
-        pl.col("resource_id").map_elements(last_segment, return_dtype=pl.String).alias("resource"),
+        pl.col("resource_id").replace_strict(names, return_dtype=pl.String).alias("resource"),
         *AMOUNTS,
         "resource_id",
     )
-    config = {c: money_column(c, currency) for c in AMOUNTS}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config)
+    table(
+        frame,
+        currency=currency,
+        money=AMOUNTS,
+        labels={"resource_id": "Resource id"},
+        key="anomalies_contributors",
+    )
 
 
 def detail(ctx: PageContext, frame: pl.DataFrame, currency: str) -> None:
@@ -73,14 +111,14 @@ def detail(ctx: PageContext, frame: pl.DataFrame, currency: str) -> None:
 
     def label(index: int) -> str:
         row = frame.row(index, named=True)
-        return f"{row['date']} · {row['value']} · +{money(row['delta'], currency)}"
+        return f"{row['date']} · {row['name']} · +{money(row['delta'], currency)}"
 
     index = st.selectbox("Anomaly", range(frame.height), format_func=label, key="anomalies_pick")
     picked = frame.slice(index or 0, 1)
     anomaly = picked.row(0, named=True)
-    st.subheader(f"{anomaly['value']} on {anomaly['date']}")
+    st.subheader(plain(f"{anomaly['name']} on {anomaly['date']:%-d %B %Y}"))
     st.text(
-        f"{anomaly['dimension']} {anomaly['value']} cost {money(anomaly['actual'], currency)} "
+        f"{anomaly['dimension']} {anomaly['name']} cost {money(anomaly['actual'], currency)} "
         f"against an expected {money(anomaly['expected'], currency)} (score {anomaly['score']:.1f})."
     )
     left, right = st.columns([3, 2])
@@ -105,6 +143,6 @@ def render(ctx: PageContext) -> None:
     currency = pick_currency(
         sorted(found["BillingCurrency"].unique().to_list()), "anomalies_currency"
     )
-    found = found.filter(pl.col("BillingCurrency") == currency)
+    found = named(ctx, found.filter(pl.col("BillingCurrency") == currency))
     listing(found, currency)
     detail(ctx, found, currency)

@@ -1,4 +1,4 @@
-"""Data page sections (admins): upload exports, rebuild the demo, the import log."""
+"""Data page sections (admins): upload exports, rebuild the demo, data coverage, the import log."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import streamlit as st
 
 from cloudoptima.ingest.importer import ImportResult
 from cloudoptima.ui import data
+from cloudoptima.ui.format import plain
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import empty_state
+from cloudoptima.ui.widgets import empty_state, table
 
 KINDS = {
     "Detect from the content": None,
@@ -23,6 +24,23 @@ KINDS = {
     "Inventory (Resource Graph)": "inventory",
     "Metrics (Azure Monitor)": "metrics",
     "Reservation recommendations": "reservation-recommendations",
+}
+LOG_WORDS = {
+    "import_id": "Import",
+    "status": "Status",
+    "kind": "Kind",
+    "format": "Format",
+    "file": "File",
+    "message": "Message",
+    "error": "Error",
+}
+# What each dataset column of the coverage table means.
+DATASETS = {
+    "actual_through": "Actual cost",
+    "amortized_through": "Amortized cost",
+    "focus_through": "FOCUS cost",
+    "inventory_through": "Inventory",
+    "metrics_through": "Metrics",
 }
 LOG = (
     "import_id",
@@ -55,13 +73,16 @@ def show(results: list[ImportResult]) -> None:
     for result in results:
         name = Path(result.file).name
         if result.status == "failed":
-            st.error(f"{name}: not imported. {result.error}")
+            st.error(plain(f"{name}: not imported. {result.error}"))
         elif result.status == "loaded":
             st.success(
-                f"{name}: loaded {result.rows:,} rows as {result.kind} ({result.format}). {result.message}"
+                plain(
+                    f"{name}: loaded {result.rows:,} rows as {result.kind} ({result.format}). "
+                    f"{result.message}"
+                )
             )
         else:
-            st.info(f"{name}: {result.status}. {result.message}")
+            st.info(plain(f"{name}: {result.status}. {result.message}"))
 
 
 def upload(ctx: PageContext) -> None:
@@ -120,7 +141,21 @@ def import_log(log: pl.DataFrame) -> None:
     only_failed = st.toggle(
         "Only failed imports", key="data_only_failed", disabled=not failed.height
     )
-    st.dataframe((failed if only_failed else log).select(LOG), hide_index=True)
+    table(
+        (failed if only_failed else log).select(LOG),
+        labels=LOG_WORDS,
+        config={
+            "billing_period_start": st.column_config.DateColumn(
+                "Billing period", format="MMM YYYY"
+            ),
+            "billing_period_end": None,
+            "finished_at": st.column_config.DatetimeColumn(
+                "Finished (UTC)", format="D MMM YYYY, HH:mm"
+            ),
+            "rows": st.column_config.NumberColumn("Rows", format="%,d"),
+        },
+        key="data_log",
+    )
 
 
 def demo(ctx: PageContext, log: pl.DataFrame) -> None:
@@ -145,8 +180,45 @@ def demo(ctx: PageContext, log: pl.DataFrame) -> None:
         show([r for r in results if r.status == "failed"])
 
 
+def coverage(ctx: PageContext) -> None:
+    """Per month and subscription, which datasets are present and through which day."""
+    st.subheader("Data coverage")
+    frame = data.data_coverage(ctx.ws)
+    if frame.is_empty():
+        empty_state("No data yet: coverage shows once exports are imported.")
+        return
+    st.caption(
+        "Each cell is the last day of that month the dataset holds for the subscription; a "
+        "dash is a gap. FOCUS exports carry both billed and amortized cost, so a month "
+        "with FOCUS cost needs neither of the other two. Cost days count the days with any "
+        "cost row."
+    )
+    latest = frame["month"].max()
+    gaps = frame.filter(pl.col("month") < latest, pl.col("cost_days") < pl.col("month_days"))
+    if gaps.height:
+        st.warning(
+            f"{gaps.height} month(s) of a subscription before the latest month have cost on fewer "
+            "days than the month has: import the missing exports."
+        )
+    days = pl.format("{} of {}", "cost_days", "month_days").alias("cost_days")
+    through = [pl.col(c).dt.strftime("%-d %b").fill_null("—") for c in DATASETS]
+    table(
+        frame.with_columns(days, *through).drop("subscription_id", "month_days"),
+        labels={"subscription": "Subscription", "cost_days": "Cost days"},
+        config={
+            "month": st.column_config.DateColumn("Month", format="MMM YYYY"),
+            **{column: st.column_config.TextColumn(label) for column, label in DATASETS.items()},
+            "last_import": st.column_config.DatetimeColumn(
+                "Latest import (UTC)", format="D MMM YYYY, HH:mm"
+            ),
+        },
+        key="data_coverage",
+    )
+
+
 def render(ctx: PageContext) -> None:
     """The whole data page for the page's workspace."""
     upload(ctx)
     demo(ctx, data.imports(ctx.ws))
-    import_log(data.imports(ctx.ws))  # again: a rebuild above changes the data version
+    coverage(ctx)  # after the demo: a rebuild above changes the data version
+    import_log(data.imports(ctx.ws))

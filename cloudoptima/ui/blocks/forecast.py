@@ -1,4 +1,9 @@
-"""Forecast sections: freshness, month-end projection, the chart, backtest accuracy, budget burn."""
+"""Forecast sections: freshness, month-end projection, the chart, backtest accuracy, budget burn.
+
+A budget applies to the series it was set for: the monthly budget of Settings (and of
+the field here) is the organisation's total in one billing currency, so its burn-down
+is always drawn against the total's forecast, whichever series the chart shows.
+"""
 
 from __future__ import annotations
 
@@ -9,35 +14,37 @@ import polars as pl
 import streamlit as st
 
 from cloudoptima import charts
-from cloudoptima.analysis.forecast import ForecastResult
+from cloudoptima.analysis.forecast import TOTAL, ForecastResult
 from cloudoptima.ui import data
-from cloudoptima.ui.format import money
+from cloudoptima.ui.format import money, plain
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import empty_state, pick_currency
+from cloudoptima.ui.widgets import empty_state, pick_currency, table
 
 DIMENSIONS = {"Total": "Total", "ServiceName": "By service", "SubAccountName": "By subscription"}
+MODELS = {"prophet": "Prophet", "seasonal_naive": "Repeat last week (seasonal naive)"}
+HISTORY_DAYS = 90
 
 
 def freshness(result: ForecastResult) -> None:
     """When the cost data ends, and a warning when it is getting old."""
     days = result.stale_days
     ago = "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
-    st.text(f"Cost data ends {result.data_end} ({ago}); the forecast starts the day after.")
+    st.text(
+        f"Cost data ends {result.data_end:%-d %B %Y} ({ago}); the forecast starts the day after."
+    )
     if days > 3:
         st.warning(
             "The cost data is getting old: an admin can import newer exports on the Data page."
         )
 
 
-def choose(result: ForecastResult, by: str | None) -> tuple[str, str]:
-    """The billing currency and series to show (the largest month-end projection first)."""
-    options = sorted(result.month_end["BillingCurrency"].unique().to_list())
-    currency = pick_currency(options, "forecast_currency")
+def choose(result: ForecastResult, by: str | None, currency: str) -> str:
+    """The series to show (the largest month-end projection first)."""
     month_end = result.month_end.filter(pl.col("BillingCurrency") == currency)
     names = month_end.sort("projected", descending=True)["series"].to_list()
     if by is None:
-        return currency, str(names[0])
-    return currency, str(st.selectbox(DIMENSIONS[by], names, key=f"forecast_series_{by}"))
+        return str(names[0])
+    return str(st.selectbox(DIMENSIONS[by], names, key=f"forecast_series_{by}"))
 
 
 def one(frame: pl.DataFrame, series: str, currency: str) -> pl.DataFrame:
@@ -45,30 +52,43 @@ def one(frame: pl.DataFrame, series: str, currency: str) -> pl.DataFrame:
     return frame.filter(pl.col("series") == series, pl.col("BillingCurrency") == currency)
 
 
+def series_name(series: str) -> str:
+    return "the organisation total" if series == TOTAL else series
+
+
 def projection(result: ForecastResult, series: str, currency: str) -> None:
     """Actual to date, the month-end projection and its 80 % range."""
     month = one(result.month_end, series, currency).row(0, named=True)
     band = f"{money(month['lower_80'], currency)} to {money(month['upper_80'], currency)}"
+    days = month["days_remaining"]
+    # LEAD: the next month, the quarter and the year end (each with its band) go in this row.
     with st.container(horizontal=True):
-        st.metric("Actual to date", money(month["actual_to_date"], currency), border=True)
         st.metric(
-            f"Projected {month['month']:%B}", money(month["projected"], currency), border=True
+            f"Actual, 1 to {result.data_end:%-d %B}",
+            money(month["actual_to_date"], currency),
+            border=True,
         )
-        st.metric("80% range", band, border=True)
+        st.metric(
+            f"Projected {month['month']:%B} total",
+            money(month["projected"], currency),
+            border=True,
+            help=f"Actual to date plus the forecast of the {days} remaining day(s).",
+        )
+        st.metric(f"{month['month']:%B}, 80% range", band, border=True)
 
 
 def accuracy(result: ForecastResult, series: str, currency: str) -> None:
     """Backtest errors of Prophet against repeating last week."""
     st.caption("Backtest accuracy")
     scores = one(result.backtest, series, currency).select("model", "mape", "smape", "folds")
-    st.dataframe(
-        scores,
-        hide_index=True,
-        width="stretch",
-        column_config={
+    table(
+        scores.with_columns(pl.col("model").replace(MODELS)),
+        labels={"model": "Model", "folds": "Windows"},
+        config={
             "mape": st.column_config.NumberColumn("MAPE %", format="%.1f"),
             "smape": st.column_config.NumberColumn("sMAPE %", format="%.1f"),
         },
+        key="forecast_backtest",
     )
     errors = dict(zip(scores["model"], scores["mape"], strict=True))
     if errors.get("prophet") is None or errors.get("seasonal_naive") is None:
@@ -77,8 +97,8 @@ def accuracy(result: ForecastResult, series: str, currency: str) -> None:
         )
         return
     st.caption(
-        f"Daily error over {scores['folds'][0]} rolling 30-day windows: Prophet {errors['prophet']:.1f}%, "
-        f"repeating last week (seasonal naive) {errors['seasonal_naive']:.1f}%."
+        f"Mean daily error over {scores['folds'][0]} rolling 30-day windows: Prophet "
+        f"{errors['prophet']:.1f}%, repeating last week {errors['seasonal_naive']:.1f}%."
     )
 
 
@@ -91,7 +111,7 @@ def burn_text(row: dict[str, Any], currency: str) -> str:
         )
     else:
         text = (
-            f"At the forecast pace the budget of {budget} is overrun on {row['overrun_date']}; "
+            f"At the forecast pace the budget of {budget} is overrun on {row['overrun_date']:%-d %B}; "
             f"the month ends at {projected}."
         )
     if row["actual_to_date"] >= row["budget"]:
@@ -104,30 +124,36 @@ def burn_text(row: dict[str, Any], currency: str) -> str:
     return text
 
 
-def stored_budget(ctx: PageContext) -> float:
-    """The workspace's monthly budget for its main billing currency (Settings page)."""
-    main = data.currencies(ctx.ws)[0]
-    return float(data.settings(ctx.ws)["budgets"].get(main, 0.0))
+def stored_budget(ctx: PageContext, currency: str) -> float:
+    """The organisation's monthly budget in ``currency`` (Settings page), 0 when none."""
+    return float(data.settings(ctx.ws)["budgets"].get(currency, 0.0))
 
 
-def budget_burn(result: ForecastResult, series: str, currency: str, budget: float) -> None:
-    """This month's burn-down against ``budget``."""
-    st.subheader(f"Budget burn-down, {result.data_end:%B %Y}")
-    history, points = one(result.history, series, currency), one(result.points, series, currency)
+def budget_burn(ctx: PageContext, currency: str, budget: float) -> None:
+    """This month's burn-down of the organisation total against its budget."""
+    # LEAD: budgets set for one subscription, service or tag value get their own burn-down
+    # here, against that series' forecast (the organisation total is the one kept today).
+    result = data.forecast(ctx.ws, budget=budget)
+    st.subheader(f"Budget burn-down, organisation total, {result.data_end:%B %Y}")
+    history, points = one(result.history, TOTAL, currency), one(result.points, TOTAL, currency)
     st.plotly_chart(
-        charts.budget_burndown(history, points, budget, result.data_end, currency), width="stretch"
+        charts.budget_burndown(history, points, budget, result.data_end, currency),
+        width="stretch",
+        key="forecast_burndown",
     )
     assert result.budget is not None
-    st.text(burn_text(one(result.budget, series, currency).row(0, named=True), currency))
+    st.text(burn_text(one(result.budget, TOTAL, currency).row(0, named=True), currency))
 
 
 def render(ctx: PageContext) -> None:
     """The whole forecast page for the page's workspace."""
-    if not data.currencies(ctx.ws):
+    currencies = data.currencies(ctx.ws)
+    if not currencies:
         empty_state(
             "No cost data to forecast yet. An admin can upload cost exports on the Data page."
         )
         return
+    currency = pick_currency(currencies, "forecast_currency")
     with st.container(horizontal=True):
         picked = st.segmented_control(
             "Forecast",
@@ -137,28 +163,28 @@ def render(ctx: PageContext) -> None:
             key="forecast_by",
         )
         budget = st.number_input(
-            "Monthly budget (0: none)",
+            f"Monthly budget of the organisation total ({currency}, 0: none)",
             min_value=0.0,
             step=500.0,
-            help="In the billing currency",
-            value=stored_budget(ctx),
-            key="forecast_budget",
+            value=stored_budget(ctx, currency),
+            key=f"forecast_budget_{currency}",
+            help="Pre-filled from Settings; a change here is not stored.",
         )
     by = None if picked in (None, "Total") else str(picked)
-    result = data.forecast(ctx.ws, by=by, budget=budget or None)
+    result = data.forecast(ctx.ws, by=by)
     freshness(result)
-    currency, series = choose(result, by)
+    series = choose(result, by, currency)
+    st.subheader(plain(f"Forecast of {series_name(series)}"))
     projection(result, series, currency)
-    chart, side = st.columns([3, 1])
     history = one(result.history, series, currency).filter(
-        pl.col("ds") > result.data_end - timedelta(days=90)
+        pl.col("ds") > result.data_end - timedelta(days=HISTORY_DAYS)
     )
     figure = charts.trend_with_forecast(history, one(result.points, series, currency), currency)
-    chart.plotly_chart(figure, width="stretch")
-    with side:
-        accuracy(result, series, currency)
+    st.caption(f"Daily cost, the last {HISTORY_DAYS} days and the forecast")
+    st.plotly_chart(figure, width="stretch", key="forecast_chart")
+    accuracy(result, series, currency)
     if budget:
-        budget_burn(result, series, currency, budget)
+        budget_burn(ctx, currency, budget)
     else:
         st.caption(
             "Enter a monthly budget to see this month's burn-down and the projected overrun date."

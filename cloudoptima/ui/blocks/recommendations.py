@@ -11,33 +11,50 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.analysis.findings import STATUSES
-from cloudoptima.spreadsheet import to_csv
+from cloudoptima.analysis.rules import load_builtin_rules
+from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ui import data
-from cloudoptima.ui.format import money
+from cloudoptima.ui.format import SEVERAL_SUBSCRIPTIONS, money, plain, subscription_name
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import empty_state, guarded
+from cloudoptima.ui.widgets import csv_download, empty_state, guarded, pick_currency, table
 
 TABLE = (
     "title",
     "resource_name",
     "monthly_savings",
-    "BillingCurrency",
     "status",
-    "rule",
+    "subscription",
+    "resource_group",
     "impact",
     "effort",
-    "resource_group",
-    "subscription_id",
+    "rule",
     "finding_id",
 )
 ACTIONS = {"Dismiss": "dismissed", "Snooze": "snoozed", "Resolve": "resolved", "Reopen": "open"}
-MONEY = st.column_config.NumberColumn(format="%,.2f")
+# What the savings of the findings a status filter keeps are: only open ones are potential.
+SAVINGS_LABEL = {
+    "open": "Potential savings",
+    "dismissed": "Savings set aside (dismissed)",
+    "snoozed": "Savings on hold (snoozed)",
+    "resolved": "Savings expected from resolved",
+    "All": "Savings, every status",
+}
 
 
-def per_currency(frame: pl.DataFrame, column: str) -> list[tuple[str, float]]:
-    """The sum of ``column`` per billing currency, never added across currencies."""
-    sums = frame.group_by("BillingCurrency").agg(pl.col(column).sum()).drop_nulls("BillingCurrency")
-    return [(str(c), float(v or 0)) for c, v in sums.sort("BillingCurrency").iter_rows()]
+def rule_titles() -> dict[str, str]:
+    """Rule id -> 'Title (id)', how a rule is named on screen."""
+    return {rid: f"{rule.title} ({rid})" for rid, rule in load_builtin_rules().items()}
+
+
+def with_names(ctx: PageContext, findings: pl.DataFrame) -> pl.DataFrame:
+    """Findings with a ``subscription`` column holding the subscription's name."""
+    names = data.subscription_names(ctx.ws)
+    return findings.with_columns(
+        pl.col("subscription_id")
+        .map_elements(lambda s: subscription_name(s, names), return_dtype=pl.String)
+        .fill_null(SEVERAL_SUBSCRIPTIONS)  # a grouped finding (reservations) spans several
+        .alias("subscription")
+    )
 
 
 def _pick(label: str, frame: pl.DataFrame, column: str, names: dict[str, str]) -> str:
@@ -48,77 +65,74 @@ def _pick(label: str, frame: pl.DataFrame, column: str, names: dict[str, str]) -
     return str(picked)
 
 
-def filtered(ctx: PageContext, findings: pl.DataFrame) -> pl.DataFrame:
-    """The findings the sidebar filters keep."""
-    names = data.subscription_names(ctx.ws)
-    sub_names = {
-        s: names.get(s.rsplit("/", 1)[-1].lower(), s)
-        for s in findings["subscription_id"].drop_nulls()
-    }
-    status = st.sidebar.selectbox(
-        "Status", ["All", *STATUSES], index=1, key="recommendations_status"
+def filtered(findings: pl.DataFrame) -> tuple[pl.DataFrame, str]:
+    """The findings the sidebar filters keep, and the status picked."""
+    status = str(
+        st.sidebar.selectbox("Status", ["All", *STATUSES], index=1, key="recommendations_status")
     )
-    picks = {"status": str(status)}
-    for column, label in (
-        ("rule", "Rule"),
-        ("subscription_id", "Subscription"),
-        ("resource_group", "Resource group"),
+    picks = {"status": status}
+    for column, label, names in (
+        ("rule", "Rule", rule_titles()),
+        ("subscription", "Subscription", {}),
+        ("resource_group", "Resource group", {}),
     ):
-        picks[column] = _pick(label, findings, column, sub_names)
+        picks[column] = _pick(label, findings, column, names)
     minimum = st.sidebar.number_input(
-        "Minimum monthly saving (in its currency)",
+        "Minimum monthly saving",
         min_value=0.0,
         step=10.0,
         key="recommendations_min_saving",
     )
     for column, value in picks.items():
         findings = findings if value == "All" else findings.filter(pl.col(column) == value)
-    return findings.filter(pl.col("monthly_savings") >= minimum)
+    return findings.filter(pl.col("monthly_savings") >= minimum), status
 
 
-def overview(shown: pl.DataFrame) -> None:
-    """Savings totals per currency, the chart by rule, the table and its CSV."""
+def overview(shown: pl.DataFrame, currency: str, status: str) -> None:
+    """The savings total, the chart by rule, the table and its CSV."""
     with st.container(horizontal=True):
         st.metric("Recommendations shown", f"{shown.height:,}", border=True)
-        for currency, total in per_currency(shown, "monthly_savings"):
-            st.metric(
-                f"Potential savings ({currency})", f"{money(total, currency)} /mo", border=True
-            )
+        st.metric(
+            f"{SAVINGS_LABEL[status]} ({currency})",
+            f"{money(shown['monthly_savings'].sum(), currency)} /mo",
+            border=True,
+        )
     st.subheader("Monthly savings by rule")
-    by_rule = shown.group_by("BillingCurrency", "rule").agg(pl.col("monthly_savings").sum())
-    for (currency,), part in by_rule.drop_nulls("BillingCurrency").group_by("BillingCurrency"):
-        figure = charts.ranked_bars(part, "rule", "monthly_savings", str(currency))
-        st.plotly_chart(figure, width="stretch", key=f"recommendations_by_rule_{currency}")
-    st.dataframe(shown.select(TABLE), hide_index=True, column_config={"monthly_savings": MONEY})
-    st.download_button(
-        "Download CSV",
-        to_csv(shown),
-        file_name="recommendations.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="recommendations_csv",
+    by_rule = shown.group_by("title").agg(pl.col("monthly_savings").sum(), pl.len().alias("n"))
+    by_rule = by_rule.with_columns(
+        findings=pl.format("{} recommendation(s)", pl.col("n").cast(pl.String))
     )
+    figure = charts.ranked_bars(by_rule, "title", "monthly_savings", currency, hover="findings")
+    st.plotly_chart(figure, width="stretch", key="recommendations_by_rule")
+    table(
+        shown.select(TABLE),
+        currency=currency,
+        money=["monthly_savings"],
+        labels={"rule": "Rule id", "finding_id": "Finding id"},
+        key="recommendations_table",
+    )
+    csv_download(shown.drop("subscription"), "recommendations.csv", "recommendations_csv")
 
 
-def detail(ctx: PageContext, shown: pl.DataFrame) -> None:
+def detail(ctx: PageContext, shown: pl.DataFrame, currency: str) -> None:
     """One finding: its facts as text, evidence, remediation, cost history and status."""
     st.subheader("Details")
     rows = {r["finding_id"]: r for r in shown.iter_rows(named=True)}
 
     def label(key: str) -> str:
         r = rows[key]
-        return f"{r['resource_name']} · {r['title']} ({money(r['monthly_savings'], r['BillingCurrency'])} /mo)"
+        return f"{r['resource_name']} · {r['title']} ({money(r['monthly_savings'], currency)} /mo)"
 
-    row = rows[
-        str(
-            st.selectbox(
-                "Recommendation", list(rows), format_func=label, key="recommendations_finding"
-            )
-        )
-    ]
+    picked = st.selectbox(
+        "Recommendation", list(rows), format_func=label, key="recommendations_finding"
+    )
+    row = rows[str(picked)]
     reason = f" ({row['status_reason']})" if row["status_reason"] else ""
     st.text(
-        f"{row['title']} · {row['resource_name']} · {row['resource_group']} · status {row['status']}{reason}"
+        f"{row['title']}\n"
+        f"Resource: {row['resource_name']} in {row['resource_group']}, {row['subscription']}\n"
+        f"Saving: {money(row['monthly_savings'], currency)} a month "
+        f"({money(row['annual_savings'], currency)} a year) · status {row['status']}{reason}"
     )
     st.text(row["description"])
     left, right = st.columns(2)
@@ -126,9 +140,11 @@ def detail(ctx: PageContext, shown: pl.DataFrame) -> None:
     left.json(json.loads(row["evidence"] or "{}"))
     right.caption("Remediation")
     if row["remediation"]:
-        right.code(row["remediation"], language="bash")
+        right.code(row["remediation"], language="bash", wrap_lines=True)
     else:
-        right.caption("No command for this one: follow the description above.")
+        right.text("No command for this one: follow the description above.")
+    right.caption("Resource id")
+    right.code(row["resource_id"], language=None, wrap_lines=True)
     history(ctx, row)
     if ctx.can("change_findings"):
         status_controls(ctx, row)
@@ -148,7 +164,8 @@ def history(ctx: PageContext, row: dict[str, Any]) -> None:
     if daily.is_empty():
         st.caption("No cost rows for this resource in the imported cost data.")
         return
-    st.caption(f"Daily cost of this resource ({metric}, {row['BillingCurrency']})")
+    basis = "effective (amortized)" if metric == "EffectiveCost" else "billed"
+    st.caption(f"Daily {basis} cost of this resource, {row['BillingCurrency']}")
     frame = daily.with_columns(pl.col(metric).cast(pl.Float64))
     figure = charts.stacked_bars(frame, "period", metric, None, row["BillingCurrency"])
     st.plotly_chart(figure, width="stretch", key="recommendations_history")
@@ -161,14 +178,32 @@ def status_controls(ctx: PageContext, row: dict[str, Any]) -> None:
     reason = st.text_input("Reason", key="recommendations_reason", help="Required to dismiss.")
     until: date | None = None
     on: date | None = None
+    today = date.today()
     if action == "Snooze":
         until = st.date_input(
-            "Snooze until", date.today() + timedelta(days=30), key="recommendations_until"
+            "Snooze until",
+            today + timedelta(days=30),
+            key="recommendations_until",
+            help="A day after today; the recommendation opens again on that day.",
         )
     if action == "Resolve":
-        on = st.date_input("Resolved on", date.today(), key="recommendations_on")
+        on = st.date_input("Resolved on", today, max_value=today, key="recommendations_on")
     if st.button("Apply", type="primary", key="recommendations_apply"):
         guarded(lambda: apply(ctx, row, ACTIONS[action], reason.strip() or None, until, on))
+
+
+def check(status: str, reason: str | None, until: date | None) -> None:
+    """Refuse what the library would refuse, in the page's words."""
+    if status == "dismissed" and not reason:
+        raise CloudOptimaError(
+            "Dismissing a recommendation needs a reason: say in Reason why it stays."
+        )
+    if status == "snoozed" and (until is None or until <= date.today()):
+        day = "no day" if until is None else f"{until:%-d %B %Y}"
+        raise CloudOptimaError(
+            f"A snooze must end in the future: pick a day after today ({date.today():%-d %B %Y}), "
+            f"not {day}."
+        )
 
 
 def apply(
@@ -180,6 +215,7 @@ def apply(
     on: date | None,
 ) -> None:
     """Store the status change and show the page again with a confirmation."""
+    check(status, reason, until)
     ctx.ws.set_finding_status(
         row["finding_id"], status, reason=reason, until=until, on=on, by=ctx.username
     )
@@ -187,40 +223,49 @@ def apply(
     st.rerun()
 
 
-def realized(ctx: PageContext) -> None:
-    """Measured savings of resolved findings, per currency."""
+def realized(ctx: PageContext, currency: str) -> None:
+    """Measured savings of resolved findings in the page's currency."""
     st.subheader(
         "Realized savings",
-        help="Average daily cost in the 30 days before resolution against the days since, times 30; "
-        "empty until cost data after the resolution day is imported.",
+        help="Average daily cost in the 30 days before resolution against the days since, "
+        "times 30; empty until cost data after the resolution day is imported.",
     )
-    frame = data.realized_savings(ctx.ws)
+    frame = data.realized_savings(ctx.ws, currency=currency)
     if frame.is_empty():
         empty_state(
             "No resolved recommendations yet. Resolve one after acting on it; its realized savings are "
             "measured from the cost data imported after that day."
         )
         return
-    with st.container(horizontal=True):
-        for currency, total in per_currency(frame, "realized_monthly_savings"):
-            st.metric(f"Realized ({currency})", f"{money(total, currency)} /mo", border=True)
+    st.metric(
+        f"Realized ({currency})",
+        f"{money(frame['realized_monthly_savings'].sum(), currency)} /mo",
+        border=True,
+    )
+    titles = {rid: rule.title for rid, rule in load_builtin_rules().items()}
+    frame = frame.with_columns(title=pl.col("rule").replace_strict(titles, default=pl.col("rule")))
     columns = (
-        "rule",
+        "title",
         "resource_name",
         "resolved_on",
         "days_after",
         "monthly_savings",
         "realized_monthly_savings",
-        "BillingCurrency",
+        "rule",
     )
-    config = {"monthly_savings": MONEY, "realized_monthly_savings": MONEY}
-    st.dataframe(frame.select(columns), hide_index=True, column_config=config)
+    table(
+        frame.select(columns),
+        currency=currency,
+        money=["monthly_savings", "realized_monthly_savings"],
+        labels={"monthly_savings": "Expected monthly saving", "rule": "Rule id"},
+        key="recommendations_realized",
+    )
 
 
 def render(ctx: PageContext) -> None:
     """The whole recommendations page for the page's workspace."""
     if flash := st.session_state.pop("recommendations_flash", None):
-        st.success(flash)
+        st.success(plain(flash))
     findings = data.findings(ctx.ws)
     if findings.is_empty():
         empty_state(
@@ -228,15 +273,23 @@ def render(ctx: PageContext) -> None:
             "page; the rules run on them automatically."
         )
         return
-    shown = filtered(ctx, findings)
+    # A resource without any cost row takes the workspace's main billing currency.
+    main = next(iter(data.currencies(ctx.ws)), "USD")
+    findings = findings.with_columns(pl.col("BillingCurrency").fill_null(main))
+    currencies = findings["BillingCurrency"].value_counts(sort=True)
+    currency = pick_currency(
+        [str(c) for c in currencies["BillingCurrency"]], "recommendations_currency"
+    )
+    mine = with_names(ctx, findings.filter(pl.col("BillingCurrency") == currency))
+    shown, status = filtered(mine)
     if shown.is_empty():
         empty_state(
             "No recommendation matches these filters. Widen them in the sidebar: status All, a lower minimum saving."
         )
     else:
-        overview(shown)
-        detail(ctx, shown)
-    realized(ctx)
+        overview(shown, currency, status)
+        detail(ctx, shown, currency)
+    realized(ctx, currency)
 
 
 __all__ = ["render"]

@@ -1,7 +1,13 @@
-"""Resources sections: the searchable inventory with recent cost, and one resource in detail."""
+"""Resources sections: the searchable inventory with recent cost, and one resource in detail.
+
+The resource shown in detail is the one picked, in the table (a click on its row) or
+in the picker below it, and it stays picked while a new search still finds it.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -10,28 +16,31 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.ui import data
-from cloudoptima.ui.format import money, money_column
+from cloudoptima.ui.format import money, plain, subscription_name
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import empty_state, pick_currency
+from cloudoptima.ui.widgets import empty_state, pick_currency, table
 
-FACTS = (
-    "type",
-    "location",
-    "resource_group",
-    "subscription_id",
-    "kind",
-    "sku_name",
-    "sku_tier",
-    "vm_size",
-    "power_state",
-    "disk_size_gb",
-    "time_created",
-    "last_seen",
-)
+PICK = "resources_pick"
+TABLE_KEY = "resources_table"
+FACTS = {
+    "type": "Type",
+    "location": "Region",
+    "resource_group": "Resource group",
+    "subscription": "Subscription",
+    "kind": "Kind",
+    "sku_name": "SKU",
+    "sku_tier": "SKU tier",
+    "vm_size": "VM size",
+    "power_state": "Power state",
+    "disk_size_gb": "Disk size (GB)",
+    "time_created": "Created",
+    "last_seen": "Last seen in inventory",
+}
 LISTED = (
     "name",
     "type",
     "resource_group",
+    "subscription",
     "location",
     "cost_30d",
     "open_findings",
@@ -57,20 +66,27 @@ def recent_cost(ctx: PageContext, currency: str | None) -> tuple[pl.DataFrame, s
         .group_by(resource_id=pl.col("ResourceId").str.to_lowercase())
         .agg(cost_30d=pl.col("EffectiveCost").sum().cast(pl.Float64))
     )
-    return per_resource, f"EffectiveCost from {start} to {last} in {currency}"
+    return per_resource, f"effective cost from {start} to {last}, {currency}"
 
 
 def inventory(ctx: PageContext, resources: pl.DataFrame, cost: pl.DataFrame) -> pl.DataFrame:
-    """Resources with their recent cost and count of open findings."""
+    """Resources with their subscription's name, recent cost and count of open findings."""
     counts = (
         data.findings(ctx.ws, status="open")
         .group_by(resource_id=pl.col("resource_id").str.to_lowercase())
         .agg(open_findings=pl.len())
     )
+    names = data.subscription_names(ctx.ws)
     joined = resources.join(cost, on="resource_id", how="left").join(
         counts, on="resource_id", how="left"
     )
-    return joined.with_columns(pl.col("open_findings").fill_null(0))
+    return joined.with_columns(
+        pl.col("open_findings").fill_null(0),
+        pl.col("cost_30d").fill_null(0.0),  # no cost row in 30 days: it cost nothing
+        pl.col("subscription_id")
+        .map_elements(lambda s: subscription_name(s, names), return_dtype=pl.String)
+        .alias("subscription"),
+    )
 
 
 def metrics(ctx: PageContext, resource_id: str) -> None:
@@ -85,7 +101,24 @@ def metrics(ctx: PageContext, resource_id: str) -> None:
     chart = charts.metric_lines(
         series, "timestamp", ["average", "maximum"], series["unit"][0] or ""
     )
-    st.plotly_chart(chart, width="stretch")
+    st.plotly_chart(chart, width="stretch", key="resources_metric_chart")
+
+
+def facts(resource: dict[str, Any], subscription: str) -> pl.DataFrame:
+    """Property / value rows of what is known about the resource, in words."""
+    known = {**resource, "subscription": subscription}
+    shown = {label: str(known[key]) for key, label in FACTS.items() if known.get(key) is not None}
+    return pl.DataFrame({"property": list(shown), "value": list(shown.values())})
+
+
+def tag_rows(tags: str | None) -> pl.DataFrame:
+    """The resource's tags as key / value rows."""
+    parsed = json.loads(tags or "{}")
+    pairs = parsed.items() if isinstance(parsed, dict) else []
+    return pl.DataFrame(
+        {"tag": [str(k) for k, _ in pairs], "value": [str(v) for _, v in pairs]},
+        schema={"tag": pl.String, "value": pl.String},
+    )
 
 
 def detail(ctx: PageContext, resource_id: str, row: dict[str, Any], currency: str | None) -> None:
@@ -94,29 +127,54 @@ def detail(ctx: PageContext, resource_id: str, row: dict[str, Any], currency: st
     if resource is None:
         st.caption("This resource is no longer in the inventory.")
         return
-    st.subheader(str(resource["name"]))
+    st.subheader(plain(resource["name"]))
+    st.code(resource_id, language=None, wrap_lines=True)
     cost = money(row["cost_30d"], currency) if currency else "no cost data"
-    st.caption(f"{resource_id} · last 30 days: {cost}")
-    facts, tags = st.columns(2)
-    shown = {key: str(resource[key]) for key in FACTS if resource.get(key) is not None}
-    facts.dataframe(
-        pl.DataFrame({"property": list(shown), "value": list(shown.values())}),
-        hide_index=True,
-        width="stretch",
-    )
-    tags.caption("Tags")
-    tags.json(resource["tags"] or "{}")
+    st.text(f"Cost over the last 30 days of cost data: {cost}")
+    left, right = st.columns(2)
+    with left:
+        table(facts(resource, row["subscription"]), key="resources_facts")
+    with right:
+        tags = tag_rows(resource["tags"])
+        if tags.is_empty():
+            st.text("No tags.")
+        else:
+            table(tags, labels={"tag": "Tag", "value": "Value"}, key="resources_tags")
     with st.expander("All properties"):
         st.json(resource["properties"] or "{}", expanded=1)
-    findings = data.findings(ctx.ws).filter(pl.col("resource_id").str.to_lowercase() == resource_id)
-    st.caption(f"Findings ({findings.height})")
-    if findings.height:
-        st.dataframe(
-            findings.select("title", "status", "monthly_savings", "BillingCurrency", "rule"),
-            hide_index=True,
-            width="stretch",
+    found = data.findings(ctx.ws).filter(pl.col("resource_id").str.to_lowercase() == resource_id)
+    st.caption(f"Recommendations ({found.height})")
+    if found.height:
+        table(
+            found.select("title", "status", "monthly_savings", "rule"),
+            currency=currency,
+            money=["monthly_savings"],
+            labels={"rule": "Rule id"},
+            key="resources_findings",
         )
     metrics(ctx, resource_id)
+
+
+def follow_table(ids: list[str]) -> Callable[[], None]:
+    """A callback: a click on a table row picks that resource."""
+
+    def picked() -> None:
+        rows = st.session_state[TABLE_KEY]["selection"]["rows"]
+        if rows and rows[0] < len(ids):
+            st.session_state[PICK] = ids[rows[0]]
+
+    return picked
+
+
+def labels(rows: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """What the picker shows per resource id; never twice the same text."""
+    shown: dict[str, str] = {}
+    seen: set[str] = set()
+    for rid, row in rows.items():
+        text = f"{row['name']} · {row['type']} · {row['resource_group']}"
+        shown[rid] = text if text not in seen else f"{text} · {rid}"
+        seen.add(shown[rid])
+    return shown
 
 
 def render(ctx: PageContext) -> None:
@@ -131,27 +189,29 @@ def render(ctx: PageContext) -> None:
     currency = pick_currency(options, "resources_currency") if options else None
     cost, basis = recent_cost(ctx, currency)
     term = st.text_input("Search", key="resources_search", placeholder="Name, id or type contains…")
-    table = inventory(ctx, data.resources(ctx.ws, search=term.strip() or None), cost)
-    st.caption(f"{table.height} of {everything.height} resources · cost: {basis}")
-    st.dataframe(
-        table.select(LISTED),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "cost_30d": money_column("Cost, 30 days", currency or "-"),
-            "open_findings": st.column_config.NumberColumn("Open findings"),
-        },
+    found = inventory(ctx, data.resources(ctx.ws, search=term.strip() or None), cost)
+    st.caption(
+        f"{found.height:,} of {everything.height:,} resources · cost: {basis} · "
+        "click a row to see it in detail"
     )
-    if table.is_empty():
+    if found.is_empty():
         empty_state(
             "No resource matches the search; try part of a name, a resource group or a type."
         )
         return
-    rows = {r["resource_id"]: r for r in table.iter_rows(named=True)}
-    picked = st.selectbox(
-        "Resource",
-        list(rows),
-        key="resources_pick",
-        format_func=lambda rid: f"{rows[rid]['name']} · {rows[rid]['type']}",
+    ids = found["resource_id"].to_list()
+    table(
+        found.select(LISTED),
+        currency=currency,
+        money=["cost_30d"],
+        labels={"name": "Name"},
+        key=TABLE_KEY,
+        on_select=follow_table(ids),
+        selection_mode="single-row",
     )
+    rows = {r["resource_id"]: r for r in found.iter_rows(named=True)}
+    if st.session_state.get(PICK) not in rows:
+        st.session_state[PICK] = ids[0]  # the pick fell out of the search: the first match
+    shown = labels(rows)
+    picked = st.selectbox("Resource", ids, format_func=shown.__getitem__, key=PICK)
     detail(ctx, str(picked), rows[str(picked)], currency)

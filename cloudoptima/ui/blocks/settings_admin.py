@@ -13,8 +13,9 @@ from cloudoptima.auth import ROLES, UserStore
 from cloudoptima.auth.admin import OrganisationAdmin
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ui import data
+from cloudoptima.ui.format import plain
 from cloudoptima.ui.session import PageContext
-from cloudoptima.ui.widgets import guarded
+from cloudoptima.ui.widgets import guarded, table
 
 FLASH = "settings_flash"
 
@@ -31,11 +32,13 @@ def users(ctx: PageContext) -> None:
     admin = OrganisationAdmin(store, ctx.username, ctx.org)
     st.subheader("Users and roles")
     if shown := st.session_state.pop(FLASH, None):
-        st.success(shown[0])
+        st.success(plain(shown[0]))
         if shown[1]:
             st.code(shown[1], language=None)  # the only time a password shows
     members = store.members(ctx.org)
-    st.dataframe(pl.DataFrame(members), hide_index=True)
+    table(
+        pl.DataFrame(members), labels={"username": "Username", "email": "E-mail"}, width="content"
+    )
     add_user(admin)
     st.caption(
         "Change a user's role, reset their password (the new one is shown once) or remove them."
@@ -46,7 +49,7 @@ def users(ctx: PageContext) -> None:
     role = str(
         st.selectbox("Role", ROLES, index=ROLES.index(roles[who]), key=f"settings_role_{who}")
     )
-    sure = st.checkbox(f"Yes, remove {who}", key=f"settings_remove_sure_{who}")
+    sure = st.checkbox(plain(f"Yes, remove {who}"), key=f"settings_remove_sure_{who}")
     with st.container(horizontal=True):
         if st.button("Change role", key="settings_set_role"):
             guarded(lambda: change_role(admin, who, role, ctx.org_name))
@@ -104,9 +107,21 @@ def create(
         flash(f"Added {username.lower()} as {role}. Their password, shown only now:", password)
 
 
+# How the parts of a setting's key read on screen.
+TOKENS = {"vm": "VM", "cpu": "CPU", "dtu": "DTU", "gb": "GB", "mb": "MB", "sql": "SQL"}
+TOKENS |= {"p95": "P95", "p99": "P99", "percent": "%", "app": "App"}
+
+
+def setting_label(key: str) -> str:
+    """'idle_vm.cpu_p95_percent' -> 'Idle VM: CPU P95 %'."""
+    parts = [" ".join(TOKENS.get(t, t) for t in part.split("_")) for part in key.split(".")]
+    return ": ".join(p[:1].upper() + p[1:] for p in parts)
+
+
 def setting_input(setting: Setting, value: Any) -> Any:
     """The input widget of one setting, by the type of its default."""
-    key, label, help_ = f"settings_{setting.key}", setting.key, setting.description
+    key, label = f"settings_{setting.key}", setting_label(setting.key)
+    help_ = f"{setting.description} (setting `{setting.key}`)"
     if isinstance(setting.default, list):
         text = st.text_input(label, ", ".join(value), help=help_ + " Comma-separated.", key=key)
         return [tag.strip() for tag in text.split(",") if tag.strip()]
