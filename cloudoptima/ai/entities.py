@@ -179,7 +179,9 @@ class Matcher:
     def _synonyms(self) -> None:
         services = self.catalog.names["service"]
         vm_service = next((s for s in services if s.lower() == "virtual machines"), None)
-        for match in re.finditer(r"\b(?:vms?|virtual\s+machines?|compute)\b", self.text):
+        for match in re.finditer(
+            r"(?<![\w-])(?:vms?|virtual\s+machines?|compute)(?![\w-])", self.text
+        ):
             if vm_service:
                 self._add(match.span(), Filter("service", vm_service, f"service {vm_service}"))
             elif "Compute" in self.catalog.names["category"]:
@@ -225,11 +227,12 @@ class Matcher:
             text = text.replace(synonym, key.ljust(len(synonym)))
         for lower, key in keys.items():
             values = {v.lower(): v for v in self.catalog.tags[key]}
-            pattern = rf"\b{re.escape(lower)}\s*(?:=|:|\s)\s*([\w\-.]+)|\b([\w\-.]+)\s+{re.escape(lower)}\b"
-            for match in re.finditer(pattern, text):
-                word = match.group(1) or match.group(2)
-                if word in values:
-                    self._add(match.span(), self._tag(key, values[word]))
+            after = rf"\b{re.escape(lower)}\s*(?:=|:|\s)\s*([\w\-.]+)"  # "env prod", "env=prod"
+            before = rf"\b([\w\-.]+)\s+{re.escape(lower)}\b"  # "research team"
+            for pattern in (after, before):
+                for match in re.finditer(pattern, text):
+                    if match.group(1) in values:
+                        self._add(match.span(), self._tag(key, values[match.group(1)]))
             if lower in ("env", "environment"):
                 for match in re.finditer(r"\b(?:in|for)\s+([\w-]+)", text):
                     if match.group(1) in values and match.group(1) in ENVIRONMENT_WORDS:

@@ -96,7 +96,10 @@ def check_sql(text: str, allowed_views: Collection[str]) -> CheckedSQL:
             views.update(_check_table(node, allowed, ctes))
         elif isinstance(node, exp.Func):
             _check_function(node)
-    return CheckedSQL(statement.sql(dialect="duckdb", pretty=True), frozenset(views))
+    # Comments are dropped: what runs and what the user reads is exactly what was checked.
+    return CheckedSQL(
+        statement.sql(dialect="duckdb", pretty=True, comments=False), frozenset(views)
+    )
 
 
 def _parse_one(text: str) -> object:
