@@ -341,8 +341,10 @@ def test_answers_are_deterministic_and_show_their_sql(demo_workspace: Workspace)
     again = answer(demo_workspace, "top 5 resource groups this month")
     assert (first.text, first.sql) == (again.text, again.sql)
     assert first.table.equals(again.table)
-    assert first.sql is not None and "FROM daily_costs" in first.sql
-    assert first.chart is not None and first.chart.kind == "bar"
+    assert first.sql is not None
+    assert "FROM daily_costs" in first.sql
+    assert first.chart is not None
+    assert first.chart.kind == "bar"
 
 
 def test_the_workspace_facade_answers(demo_workspace: Workspace) -> None:

@@ -58,7 +58,7 @@ def test_the_live_data_cannot_be_changed(sandbox: Sandbox, demo_workspace: Works
     before = demo_workspace.sql("SELECT count(*) FROM costs").item()
     con = sandbox.connect()
     try:
-        with pytest.raises(duckdb.Error, match="read-only|read only"):
+        with pytest.raises(duckdb.Error, match=r"read-only|read only"):
             con.execute("DELETE FROM live.costs")
     finally:
         con.close()
@@ -122,7 +122,7 @@ def test_a_slow_query_is_interrupted(demo_workspace: Workspace) -> None:
         Sources(demo_workspace.store.live_path(), demo_workspace.findings, _no_forecast),
         time_limit=0.5,
     )
-    with pytest.raises(QueryTimeout, match="longer than 0.5 seconds"):
+    with pytest.raises(QueryTimeout, match=r"longer than 0\.5 seconds"):
         quick.run(
             "SELECT count(*) FROM daily_costs a, daily_costs b WHERE a.effective_cost > b.effective_cost"
         )
