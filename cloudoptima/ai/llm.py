@@ -383,10 +383,10 @@ def _final(turn: _Turn, text: str) -> Answer | None:
         if turn.on_text is not None:
             turn.on_text("")
         return None
-    if bad:
+    if bad:  # not repeated here: a withheld figure is not stated, not even as a quote
         text = (
-            f"The language model's answer stated {', '.join(bad)}, which none of its query results "
-            "contain, so it is not shown. The table below is what its last query returned."
+            "The language model's answer stated figures that none of its query results contain, "
+            "so it is not shown. The table below is what its last query returned."
         )
     last = turn.results[-1] if turn.results else None
     frame = last.frame if last else None
