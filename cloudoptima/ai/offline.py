@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from cloudoptima.ai import wording
 from cloudoptima.ai.answer import Answer, ChartSpec
@@ -329,13 +329,11 @@ def _cannot(question: str, catalog: Catalog, reason: str) -> Answer:
     return Answer(question, text, suggestions=tuple(ideas))
 
 
-def suggestions(catalog: Catalog) -> list[str]:
-    """Questions the offline engine answers, with the workspace's own names in them."""
-    last = catalog.last_day
+def example_questions(last_day: date | None) -> list[str]:
+    """Questions the offline engine answers, their months named after ``last_day``."""
+    last = last_day or date.today()
     previous = (last.replace(day=1) - timedelta(days=1)).strftime("%B")
-    service = catalog.names["service"][0] if catalog.names["service"] else "Virtual Machines"
-    group = catalog.names["resource_group"][0] if catalog.names["resource_group"] else None
-    ideas = [
+    return [
         "How much did we spend on storage last month?",
         "Top 5 resource groups this month",
         "Daily cost of virtual machines over the last 30 days",
@@ -345,10 +343,16 @@ def suggestions(catalog: Catalog) -> list[str]:
         "How much can we save?",
         "List idle VMs",
         "Untagged spend last month",
-        f"How much did {service} cost year to date?",
     ]
-    if group:
-        ideas.append(f"Cost of resource group {group} last month")
+
+
+def suggestions(catalog: Catalog) -> list[str]:
+    """:func:`example_questions`, plus some with the workspace's own names in them."""
+    ideas = example_questions(catalog.last_day)
+    if catalog.names["service"]:
+        ideas.append(f"How much did {catalog.names['service'][0]} cost year to date?")
+    if catalog.names["resource_group"]:
+        ideas.append(f"Cost of resource group {catalog.names['resource_group'][0]} last month")
     return ideas
 
 
