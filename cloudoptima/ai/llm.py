@@ -77,10 +77,10 @@ class LLMConfig:
     """How to reach the model (see the module docstring for the setting names)."""
 
     model: str
-    api_key: str | None = None
+    api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     azure_endpoint: str | None = None
-    azure_api_key: str | None = None
+    azure_api_key: str | None = field(default=None, repr=False)
     api_version: str | None = None
     time_budget: float = TIME_BUDGET
 
