@@ -184,4 +184,5 @@ def answer_chart(frame: pl.DataFrame, kind: str, x: str, y: str, currency: str) 
     fig.update_layout(
         yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
     )
+    fig.update_yaxes(rangemode="tozero")  # a cost axis that starts at zero does not exaggerate
     return fig

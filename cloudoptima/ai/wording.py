@@ -102,7 +102,7 @@ def trend(frame: pl.DataFrame, query: Query, period: Period) -> str:
         latest = rows.row(rows.height - 1, named=True)
         parts.append(
             f"Cost per {grain}{_scope(query)} over {period.describe()}: "
-            f"{rows.height} {grain}s, highest "
+            "highest "
             f"{money(high['cost'], currency)} ({high[grain]}), lowest {money(low['cost'], currency)} "
             f"({low[grain]}), latest {money(latest['cost'], currency)} ({latest[grain]}); {_metric(query)}."
         )

@@ -157,6 +157,8 @@ def _columns(table: pl.DataFrame, currency: str) -> dict[str, ColumnConfig]:
         label = name.replace("_", " ").capitalize() if name.islower() else name
         if kind.is_numeric() and currency and name not in NOT_MONEY:
             config[name] = money_column(label, currency)
+        elif kind == pl.Date:
+            config[name] = st.column_config.DateColumn(label, format="YYYY-MM-DD")
         else:
             config[name] = st.column_config.Column(label)
     return config
