@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from helpers import copy_workspace
 
 from cloudoptima import Workspace
 from cloudoptima.ai import Answer, Sources, ask
@@ -303,16 +304,22 @@ def answer(ws: Workspace, question: str, history: Sequence[str] = ()) -> Answer:
     return ask(question, earlier, sources)
 
 
+@pytest.fixture(scope="module")
+def ws(demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """A private copy of the demo: forecast questions write the forecast cache."""
+    return copy_workspace(demo_workspace, tmp_path_factory.mktemp("ask") / "ws")
+
+
 def test_there_are_at_least_forty_cases() -> None:
     assert len(CASES) >= 40
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{i:02d}-{c.question}" for i, c in enumerate(CASES)])
-def test_question_gets_the_expected_answer(demo_workspace: Workspace, case: Case) -> None:
-    result = answer(demo_workspace, case.question, case.history)
+def test_question_gets_the_expected_answer(ws: Workspace, case: Case) -> None:
+    result = answer(ws, case.question, case.history)
     assert result.engine == "offline"
     assert result.sql is not None, result.text
-    for fragment in case.expect(demo_workspace):
+    for fragment in case.expect(ws):
         assert fragment in result.text, f"{fragment!r} not in {result.text!r}"
     if case.rows is not None:
         assert result.table.height == case.rows
@@ -323,10 +330,8 @@ def test_question_gets_the_expected_answer(demo_workspace: Workspace, case: Case
     "question",
     ["How much did we spend on Kubernetes?", "what's the weather like", "spend in October 2024"],
 )
-def test_it_says_when_it_cannot_answer_and_never_guesses(
-    demo_workspace: Workspace, question: str
-) -> None:
-    result = answer(demo_workspace, question)
+def test_it_says_when_it_cannot_answer_and_never_guesses(ws: Workspace, question: str) -> None:
+    result = answer(ws, question)
     assert result.table.is_empty()
     assert "USD" not in result.text
     if "2024" in question:
@@ -336,9 +341,9 @@ def test_it_says_when_it_cannot_answer_and_never_guesses(
         assert "How much can we save?" in result.suggestions
 
 
-def test_answers_are_deterministic_and_show_their_sql(demo_workspace: Workspace) -> None:
-    first = answer(demo_workspace, "top 5 resource groups this month")
-    again = answer(demo_workspace, "top 5 resource groups this month")
+def test_answers_are_deterministic_and_show_their_sql(ws: Workspace) -> None:
+    first = answer(ws, "top 5 resource groups this month")
+    again = answer(ws, "top 5 resource groups this month")
     assert (first.text, first.sql) == (again.text, again.sql)
     assert first.table.equals(again.table)
     assert first.sql is not None
@@ -347,9 +352,9 @@ def test_answers_are_deterministic_and_show_their_sql(demo_workspace: Workspace)
     assert first.chart.kind == "bar"
 
 
-def test_the_workspace_facade_answers(demo_workspace: Workspace) -> None:
-    result = demo_workspace.ask("How much did we spend last month?")
+def test_the_workspace_facade_answers(ws: Workspace) -> None:
+    result = ws.ask("How much did we spend last month?")
     assert result.engine == "offline"
-    assert spend(demo_workspace, OCT) in result.text
+    assert spend(ws, OCT) in result.text
     document = result.to_dict()
     assert set(document) == {"answer", "sql", "table", "chart", "engine"}
