@@ -486,3 +486,18 @@ def rate_shares(months: pl.DataFrame) -> Any:
         hovermode="x unified",
     )
     return fig
+
+
+def answer_chart(frame: pl.DataFrame, kind: str, x: str, y: str, currency: str) -> Any:
+    """An Ask answer's table drawn as its chart spec says: a line over time, or ranked bars."""
+    numbers = frame.with_columns(pl.col(y).cast(pl.Float64))
+    if kind == "bar":
+        return ranked_bars(numbers.with_columns(pl.col(x).cast(pl.String)), x, y, currency)
+    go = _go()
+    ordered = numbers.sort(x)
+    fig = go.Figure(go.Scatter(x=ordered[x], y=ordered[y], mode="lines+markers", name=y))
+    fig.update_layout(
+        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
+    )
+    fig.update_yaxes(rangemode="tozero")  # a cost axis that starts at zero does not exaggerate
+    return fig

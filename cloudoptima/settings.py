@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,12 @@ class AuthSettings(_Section):
     cookie_key: str | None = None  # default: a random key kept beside the credentials file
 
 
+def _openai(name: str) -> Any:
+    """A setting the openai client knows by ``name``: read under that name (env or secrets
+    files) or as ``CLOUDOPTIMA__NAME``."""
+    return Field(default=None, validation_alias=AliasChoices(name, ENV_PREFIX + name))
+
+
 class Settings(BaseSettings):
     """Every setting of CloudOptima, typed."""
 
@@ -67,6 +73,14 @@ class Settings(BaseSettings):
 
     workspace: Path = DEFAULT_WORKSPACE
     auth: AuthSettings = AuthSettings()
+    # Ask's LLM engine, under the names the official openai client reads (upper case, so a
+    # secrets file holds the same keys as the environment).
+    OPENAI_API_KEY: SecretStr | None = _openai("OPENAI_API_KEY")
+    OPENAI_BASE_URL: str | None = _openai("OPENAI_BASE_URL")
+    OPENAI_MODEL: str | None = _openai("OPENAI_MODEL")
+    AZURE_OPENAI_API_KEY: SecretStr | None = _openai("AZURE_OPENAI_API_KEY")
+    AZURE_OPENAI_ENDPOINT: str | None = _openai("AZURE_OPENAI_ENDPOINT")
+    OPENAI_API_VERSION: str | None = _openai("OPENAI_API_VERSION")
 
     @classmethod
     def settings_customise_sources(
@@ -100,6 +114,9 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     """The settings of an environment mapping, nested by ``__``."""
     nested: dict[str, Any] = {}
     for name, value in environ.items():
+        if name.upper() in _OPENAI_NAMES or name.upper().removeprefix(ENV_PREFIX) in _OPENAI_NAMES:
+            nested[name.upper().removeprefix(ENV_PREFIX)] = value
+            continue
         if not name.upper().startswith(ENV_PREFIX):
             continue
         path = name[len(ENV_PREFIX) :].lower().split("__")
@@ -108,6 +125,9 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[path[-1]] = value
     return nested
+
+
+_OPENAI_NAMES = frozenset(n for n in Settings.model_fields if n.isupper())
 
 
 def resolve_path(path: Path) -> Path:

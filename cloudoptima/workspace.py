@@ -41,6 +41,7 @@ from cloudoptima.storage.state import StateStore, utc_now
 from cloudoptima.storage.store import Store, WriteTx
 
 if TYPE_CHECKING:  # imported where used: the command line starts faster without them
+    from cloudoptima.ai.answer import Answer
     from cloudoptima.analysis.forecast import ForecastResult
     from cloudoptima.ingest.detect import Detected
     from cloudoptima.ingest.importer import ImportResult
@@ -527,6 +528,26 @@ class Workspace:
         return self.ingest(inputs, seen_at=files.as_of, keep_raw=False)
 
     # -- questions in plain language (cloudoptima/ai/) ------------------------------
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Answer] | None = None,
+        *,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer a question about this workspace in plain language.
+
+        The LLM engine answers when one is configured (``OPENAI_API_KEY``,
+        ``OPENAI_BASE_URL`` or ``AZURE_OPENAI_ENDPOINT``), the offline engine otherwise
+        or when the model fails. ``history`` holds the conversation's earlier answers,
+        for follow-ups; ``on_text`` receives the LLM's answer as it streams.
+        """
+        from cloudoptima.ai import Sources, ask, llm_config
+        from cloudoptima.settings import load_settings
+
+        sources = Sources(self.store.live_path(), self.findings, self.forecast)
+        llm = llm_config(load_settings())
+        return ask(question, history or (), sources, llm=llm, on_text=on_text)
 
     # -- live Azure: connections and sync (cloudoptima/azure/) ------------------------
 

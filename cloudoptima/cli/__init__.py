@@ -9,6 +9,7 @@ from cloudoptima.cli import (
     account_commands,
     analysis_commands,
     app_commands,
+    ask_commands,
     data_commands,
     insight_commands,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "account_commands",
     "analysis_commands",
     "app_commands",
+    "ask_commands",
     "data_commands",
     "insight_commands",
     "main",

@@ -1,4 +1,4 @@
-"""Ask and Reports: honest notices until their engines land; viewers are refused."""
+"""Ask answers; Reports keeps its honest notice until its engine lands; viewers get neither."""
 
 from __future__ import annotations
 
@@ -8,26 +8,19 @@ from pathlib import Path
 import pytest
 from harness import preset_login
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.errors import AppTestError
 
 
 @pytest.mark.parametrize("user", ["analyst", "admin"])
-def test_ask_says_it_is_not_available_and_answers_nothing(
-    app_as: Callable[..., AppTest], user: str
-) -> None:
+def test_ask_now_answers(app_as: Callable[..., AppTest], user: str) -> None:
     at = app_as(user, page="ask")
     assert not at.exception
     assert not at.error
-    assert at.info[0].value.startswith("Asking questions in plain language is not available")
-    assert at.chat_input(key="ask_question").disabled
-    messages = at.get("chat_message")
-    assert [m.name for m in messages] == ["assistant"]  # the notice only: no answers
-
-
-def test_ask_input_cannot_be_used(app_as: Callable[..., AppTest]) -> None:
-    at = app_as("analyst", page="ask")
-    with pytest.raises(AppTestError, match="disabled"):
-        at.chat_input(key="ask_question").set_value("What did we spend on VMs?")
+    assert not at.info  # no "not available" notice any more
+    assert not at.chat_input(key="ask_question").disabled
+    at.chat_input(key="ask_question").set_value("What did we spend last month?").run()
+    assert not at.exception
+    assert [m.name for m in at.get("chat_message")] == ["user", "assistant"]
+    assert any(t.value.startswith("We spent USD") for t in at.text)
 
 
 def test_reports_offers_period_and_sections_but_no_pdf_yet(app_as: Callable[..., AppTest]) -> None:
