@@ -78,7 +78,10 @@ def test_the_language_model_answers_the_command_line(
     demo_workspace: Workspace, tmp_path: Path
 ) -> None:
     sql = "SELECT count(*) AS disks FROM resources WHERE type = 'microsoft.compute/disks'"
-    with LoopbackOpenAI([ToolCall(sql), Text("The inventory holds 81 managed disks.")]) as server:
+    disks = demo_workspace.sql(sql).item()
+    with LoopbackOpenAI(
+        [ToolCall(sql), Text(f"The inventory holds {disks} managed disks.")]
+    ) as server:
         env = {
             "OPENAI_BASE_URL": server.base_url,
             "OPENAI_API_KEY": "sk-cli",
@@ -96,5 +99,5 @@ def test_the_language_model_answers_the_command_line(
     assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
     assert document["engine"] == "llm"
-    assert document["answer"] == "The inventory holds 81 managed disks."
-    assert document["table"] == [{"disks": 81}]
+    assert document["answer"] == f"The inventory holds {disks} managed disks."
+    assert document["table"] == [{"disks": disks}]

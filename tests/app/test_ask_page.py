@@ -6,7 +6,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import polars as pl
 import pytest
+from harness import World
 from streamlit.testing.v1 import AppTest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ai"))
@@ -92,18 +94,21 @@ def test_each_organisation_asks_its_own_data(app_as: Callable[..., AppTest]) -> 
 
 
 def test_the_language_model_answers_when_configured(
-    app_as: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+    app_as: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch, world: World
 ) -> None:
     sql = "SELECT count(*) AS vms FROM resources WHERE type = 'microsoft.compute/virtualmachines'"
-    with LoopbackOpenAI([ToolCall(sql), Text("There are 57 virtual machines.")]) as server:
+    vms = len(
+        world.contoso.resources().filter(pl.col("type") == "microsoft.compute/virtualmachines")
+    )
+    with LoopbackOpenAI([ToolCall(sql), Text(f"There are {vms} virtual machines.")]) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         monkeypatch.setenv("OPENAI_API_KEY", "sk-app-test")
         at = app_as("analyst", page="ask")
         ask(at, "How many VMs do we have?")
     assert server.requests[0].body["stream"] is True  # the page streams the answer
-    assert "There are 57 virtual machines." in texts(at)
+    assert f"There are {vms} virtual machines." in texts(at)
     assert [c.value for c in at.caption][-1] == "Answered by the language model."
-    assert at.dataframe[0].value["vms"].to_list() == [57]
+    assert at.dataframe[0].value["vms"].to_list() == [vms]
 
 
 def test_markdown_in_a_question_is_shown_as_text(app_as: Callable[..., AppTest]) -> None:
