@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -58,6 +58,13 @@ class AuthSettings(_Section):
     cookie_key: str | None = None  # default: a random key kept beside the credentials file
 
 
+class ConnectionsSettings(_Section):
+    """Live Azure connections: the key their secrets are encrypted with."""
+
+    # A Fernet key (32 url-safe base64 bytes); without it no client secret can be stored.
+    encryption_key: SecretStr | None = None
+
+
 class Settings(BaseSettings):
     """Every setting of CloudOptima, typed."""
 
@@ -67,6 +74,7 @@ class Settings(BaseSettings):
 
     workspace: Path = DEFAULT_WORKSPACE
     auth: AuthSettings = AuthSettings()
+    connections: ConnectionsSettings = ConnectionsSettings()
 
     @classmethod
     def settings_customise_sources(
