@@ -579,6 +579,8 @@ class Workspace:
             picked, self.connections.secret(picked.name), folder, chosen, progress
         )
         imports = ImportOptions(seen_at=report.started, raw_dir=self.raw_dir)
+        if progress:
+            progress(0.95, "Importing into the workspace")
         with self.store.write(memory_limit=INGEST_MEMORY_LIMIT) as tx:
             record_sync(tx.con, report, self._import_each(tx, files, imports))
             self._store_findings(tx)

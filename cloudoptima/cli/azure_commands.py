@@ -176,7 +176,12 @@ def connections_remove(ctx: click.Context, name: str) -> None:
 @click.pass_context
 def sync(ctx: click.Context, connection: str | None, days: int | None, only: str | None) -> None:
     """Fetch inventory, metrics and costs from Azure into the workspace."""
+    from cloudoptima.azure.options import SyncOptions
+
     ws = open_workspace(ctx)
+    datasets = only.split(",") if only else None
+    SyncOptions().choose(days=days, only=datasets)  # bad options: one sentence, before the bar
+    connection = ws.connections.pick(connection).name
     bar: Any
     with click.progressbar(length=1000, label="syncing", file=sys.stderr, show_eta=False) as bar:
 
@@ -184,9 +189,7 @@ def sync(ctx: click.Context, connection: str | None, days: int | None, only: str
             bar.label = text
             bar.update(int(fraction * 1000) - bar.pos)
 
-        report = ws.sync(
-            connection, days=days, only=only.split(",") if only else None, progress=progress
-        )
+        report = ws.sync(connection, days=days, only=datasets, progress=progress)
     click.echo(report.summary())
     for failure in report.failures:
         click.echo(("FAILED  " if failure.fatal else "WARNING ") + failure.sentence(), err=True)

@@ -247,3 +247,32 @@ def test_a_wrong_secret_fails_the_sync_in_plain_words(
     assert "wrong-but-long-secret-value" not in report.errors[0].message
     line = ws.imports().row(0, named=True)
     assert (line["kind"], line["status"]) == ("sync", "failed")
+
+
+def test_a_low_remaining_quota_pauses_the_calls(connected: Workspace, fake: FakeAzure) -> None:
+    fake.remaining_reads = 3  # x-ms-ratelimit-remaining-subscription-reads on every answer
+    report = connected.sync(only=["inventory"], options=FAST)
+    assert report.pauses >= 3
+    assert f"paused {report.pauses} times for Azure's rate limits" in report.summary()
+    assert report.seconds >= FAST.tuning.pause_s * 2
+
+
+def test_listed_subscriptions_it_cannot_see_are_named(
+    tmp_path: Path, fake: FakeAzure, key: str
+) -> None:
+    ws = Workspace.open(tmp_path / "ws", create=True)
+    ghost = "44444444-4444-4444-8444-444444444444"
+    add_prod(ws, fake, subscriptions=(estate.SUB_PROD, ghost))
+    access = ws.test_connection("prod", options=FAST)
+    assert access.not_visible == [ghost]
+    assert [a.subscription.name for a in access.subscriptions] == ["Contoso Prod"]
+    assert not access.ok
+    assert (
+        f"  {ghost}: not visible to this identity (no role on it, or another tenant)"
+        in access.lines()
+    )
+    report = ws.sync(only=["inventory"], options=FAST)
+    assert [(f.dataset, f.subscription.id if f.subscription else "") for f in report.errors] == [
+        ("inventory", ghost)
+    ]
+    assert report.counts["inventory"] == "7 resources"
