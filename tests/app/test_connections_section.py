@@ -110,9 +110,12 @@ def test_an_admin_adds_tests_syncs_and_removes_a_connection(
     at.button(key="conn_sync").click().run()
     assert not at.exception
     assert "The sync is incomplete" in at.warning[0].value
-    failures = at.dataframe[-1].value
-    assert set(failures["Dataset"]) == {"inventory"}
-    assert "Contoso Locked" in failures["Subscription"].iloc[0]
+    lines = [t.value for t in at.text]
+    assert lines[0].startswith("Azure sync of 'prod', 3 subscription(s): inventory: 10 resources")
+    assert lines[1:] == [
+        f"inventory of Contoso Locked ({estate.SUB_LOCKED}): access denied (AuthorizationFailed): "
+        "the identity has no role that lets it read inventory here; grant it Reader on the subscription"
+    ]
     assert orgs["contoso"].resources().height == 10
     assert estate.SECRET not in page_text(at)
 

@@ -28,16 +28,16 @@ CLOUDS = {
     "Custom endpoints (Azure Stack Hub)": "custom",
 }
 SIGN_IN = ("Service principal (client secret)", "Default credential (managed identity, az login)")
-COLUMNS = {
+COLUMNS = {  # what an admin looks for first comes first
     "name": "Name",
     "sign_in": "Sign-in",
-    "tenant_id": "Tenant",
-    "client_id": "Client id",
     "subscriptions": "Subscriptions",
     "cloud": "Cloud",
-    "ca_bundle": "CA bundle",
     "created_at": "Added (UTC)",
     "created_by": "Added by",
+    "tenant_id": "Tenant",
+    "client_id": "Client id",
+    "ca_bundle": "CA bundle",
 }
 FORM_KEYS = (
     "conn_secret",
@@ -79,7 +79,7 @@ def render(ctx: PageContext) -> None:
             st.session_state.pop(key, None)
     found = ctx.ws.connections.all()
     if found:
-        frame = pl.DataFrame([c.describe() for c in found]).rename(COLUMNS)
+        frame = pl.DataFrame([c.describe() for c in found]).select(list(COLUMNS)).rename(COLUMNS)
         st.dataframe(frame, hide_index=True)
     else:
         empty_state(
@@ -241,14 +241,5 @@ def show_sync(report: SyncReport) -> None:
     else:
         st.warning("The sync is incomplete: the parts below failed and kept their previous data.")
     st.text(report.summary())
-    if report.failures:
-        rows = [
-            {
-                "Dataset": f.dataset,
-                "Subscription": f.subscription.label if f.subscription else "",
-                "Problem": f.message,
-                "Kept previous data": "yes" if f.fatal else "warning only",
-            }
-            for f in report.failures
-        ]
-        st.dataframe(pl.DataFrame(rows), hide_index=True)
+    for failure in report.failures:  # Azure's words: shown as text, one part per line
+        st.text(("Warning: " if not failure.fatal else "") + failure.sentence())
