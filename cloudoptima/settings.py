@@ -64,6 +64,13 @@ def _openai(name: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(name, ENV_PREFIX + name))
 
 
+class ConnectionsSettings(_Section):
+    """Live Azure connections: the key their secrets are encrypted with."""
+
+    # A Fernet key (32 url-safe base64 bytes); without it no client secret can be stored.
+    encryption_key: SecretStr | None = None
+
+
 class Settings(BaseSettings):
     """Every setting of CloudOptima, typed."""
 
@@ -81,6 +88,7 @@ class Settings(BaseSettings):
     AZURE_OPENAI_API_KEY: SecretStr | None = _openai("AZURE_OPENAI_API_KEY")
     AZURE_OPENAI_ENDPOINT: str | None = _openai("AZURE_OPENAI_ENDPOINT")
     OPENAI_API_VERSION: str | None = _openai("OPENAI_API_VERSION")
+    connections: ConnectionsSettings = ConnectionsSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -43,8 +43,12 @@ from cloudoptima.storage.store import Store, WriteTx
 if TYPE_CHECKING:  # imported where used: the command line starts faster without them
     from cloudoptima.ai.answer import Answer
     from cloudoptima.analysis.forecast import ForecastResult
+    from cloudoptima.azure.access import AccessReport
+    from cloudoptima.azure.connections import Connections
+    from cloudoptima.azure.options import SyncOptions, SyncProgress
+    from cloudoptima.azure.report import SyncReport
     from cloudoptima.ingest.detect import Detected
-    from cloudoptima.ingest.importer import ImportResult
+    from cloudoptima.ingest.importer import ImportOptions, ImportResult
 
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
@@ -500,20 +504,34 @@ class Workspace:
         new data is published. ``keep_raw`` keeps a compressed copy of each input in
         ``raw/``. ``before_commit`` is a test hook run inside each import.
         """
-        from cloudoptima.ingest.importer import ImportOptions, expand_inputs, import_one
+        from cloudoptima.ingest.importer import ImportOptions, expand_inputs
 
         inputs = expand_inputs(Path(p) for p in paths)
         raw = self.raw_dir if keep_raw else None
         options = ImportOptions(kind, currency, seen_at, raw, before_commit)
         results: list[ImportResult] = []
         with self.store.write(memory_limit=INGEST_MEMORY_LIMIT, progress_bar=progress_bar) as tx:
-            for index, path in enumerate(inputs):
-                if progress:
-                    progress(index, len(inputs), path)
-                results.append(import_one(tx.con, path, options))
+            results = self._import_each(tx, inputs, options, progress)
             self._store_findings(tx)
         if progress:
             progress(len(inputs), len(inputs), Path())
+        return results
+
+    def _import_each(
+        self,
+        tx: WriteTx,
+        inputs: Sequence[Path],
+        options: ImportOptions,
+        progress: ProgressCallback | None = None,
+    ) -> list[ImportResult]:
+        """Import each input as its own all-or-nothing transaction inside the write ``tx``."""
+        from cloudoptima.ingest.importer import import_one
+
+        results: list[ImportResult] = []
+        for index, path in enumerate(inputs):
+            if progress:
+                progress(index, len(inputs), path)
+            results.append(import_one(tx.con, path, options))
         return results
 
     def build_demo(self, *, seed: int = 7, end: date | None = None) -> list[ImportResult]:
@@ -550,6 +568,62 @@ class Workspace:
         return ask(question, history or (), sources, llm=llm, on_text=on_text)
 
     # -- live Azure: connections and sync (cloudoptima/azure/) ------------------------
+    @property
+    def connections(self) -> Connections:
+        """This organisation's Azure connections: add, list, remove (secrets encrypted)."""
+        from cloudoptima.azure.connections import Connections
+
+        return Connections(self.state)
+
+    def test_connection(self, name: str, *, options: SyncOptions | None = None) -> AccessReport:
+        """Sign in with connection ``name``: the subscriptions it sees and the roles it lacks."""
+        from cloudoptima.azure import require_sdk
+
+        require_sdk()
+        from cloudoptima.azure.access import check_access
+        from cloudoptima.azure.clients import AzureSession
+        from cloudoptima.azure.options import SyncOptions
+
+        connection, secret = self.connections.get(name), self.connections.secret(name)
+        session = AzureSession(connection, secret, (options or SyncOptions()).tuning)
+        try:
+            return check_access(session, secret=secret)
+        finally:
+            session.close()
+
+    def sync(
+        self,
+        connection: str | None = None,
+        *,
+        days: int | None = None,
+        only: Sequence[str] | None = None,
+        progress: SyncProgress | None = None,
+        options: SyncOptions | None = None,
+    ) -> SyncReport:
+        """Fetch inventory, metrics and costs from Azure and import them like export files.
+
+        Each dataset (per subscription) lands whole or not at all; a part that failed
+        keeps its previous data and is named in the report and the import log.
+        """
+        from cloudoptima.azure.options import SyncOptions
+        from cloudoptima.azure.sync import fetch, record_sync
+        from cloudoptima.ingest.importer import ImportOptions
+
+        chosen = (options or SyncOptions()).choose(days=days, only=only)
+        picked = self.connections.pick(connection)
+        folder = self.root / "sync" / f"{utc_now():%Y%m%dT%H%M%S%f}-{picked.name}"
+        report, files = fetch(
+            picked, self.connections.secret(picked.name), folder, chosen, progress
+        )
+        imports = ImportOptions(seen_at=report.started, raw_dir=self.raw_dir)
+        if progress:
+            progress(0.95, "Importing into the workspace")
+        with self.store.write(memory_limit=INGEST_MEMORY_LIMIT) as tx:
+            record_sync(tx.con, report, self._import_each(tx, files, imports))
+            self._store_findings(tx)
+        if progress:
+            progress(1.0, "Done")
+        return report
 
     # -- the PDF report (cloudoptima/report/) -----------------------------------------
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "cloudoptima"
-BELOW_THE_FACADE = ("analysis", "ingest", "storage", "reference", "demo", "auth", "ai")
+BELOW_THE_FACADE = ("analysis", "ingest", "storage", "reference", "demo", "auth", "ai", "azure")
 
 
 def module_name(path: Path) -> str:

@@ -10,6 +10,7 @@ from cloudoptima.cli import (
     analysis_commands,
     app_commands,
     ask_commands,
+    azure_commands,
     data_commands,
     insight_commands,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "analysis_commands",
     "app_commands",
     "ask_commands",
+    "azure_commands",
     "data_commands",
     "insight_commands",
     "main",

@@ -163,6 +163,16 @@ class StateStore:
         """Every status a user set, by finding id."""
         return self._frame("SELECT * FROM finding_status", [], STATUS_COLUMNS)
 
+    def connections(self) -> list[tuple[str, str, bytes | None, str, str | None]]:
+        """The organisation's Azure connections: (name, config JSON, encrypted secret, created_at, created_by)."""
+        if not self.path.exists():
+            return []
+        with self._connect() as con:
+            rows = con.execute(
+                "SELECT name, config, secret, created_at, created_by FROM connections ORDER BY name"
+            ).fetchall()
+        return [(str(r[0]), str(r[1]), r[2], str(r[3]), r[4]) for r in rows]
+
     def has_status(self, finding_id: str) -> bool:
         """True when a user has set the status of ``finding_id``."""
         with self._connect() as con:
@@ -267,6 +277,21 @@ class StateTx:
                 changed_by,
             ],
         )
+
+    def add_connection(
+        self, name: str, config: str, secret: bytes | None, *, created_by: str | None
+    ) -> bool:
+        """Store a new Azure connection; False when one of that name exists (nothing changes)."""
+        cursor = self._con.execute(
+            "INSERT INTO connections (name, config, secret, created_at, created_by) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
+            [name, config, secret, utc_now().isoformat(), created_by],
+        )
+        return cursor.rowcount == 1
+
+    def remove_connection(self, name: str) -> bool:
+        """Delete an Azure connection and its secret; False when there was none of that name."""
+        return self._con.execute("DELETE FROM connections WHERE name = ?", [name]).rowcount == 1
 
     def replace_findings(
         self, data_version: int, frame: pl.DataFrame, *, fingerprint: str, as_of: date | None

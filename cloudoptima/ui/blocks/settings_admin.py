@@ -197,3 +197,6 @@ def render(ctx: PageContext) -> None:
     guarded(lambda: users(ctx))
     guarded(lambda: analysis(ctx))
     guarded(lambda: budgets(ctx))
+    from cloudoptima.ui.blocks import connections  # live Azure: its own module
+
+    connections.render(ctx)
