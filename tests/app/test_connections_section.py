@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from harness import APP
+from harness import APP, preset_login
 from streamlit.testing.v1 import AppTest
 
 from cloudoptima import Workspace
@@ -48,10 +48,7 @@ def orgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Workspace
 
 
 def settings_as(user: str, org: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = user
-    at.session_state["co_org"] = org
+    at = preset_login(AppTest.from_file(APP, default_timeout=180), user, org)
     at.run()
     at.switch_page("pages/settings.py").run()
     return at
