@@ -6,6 +6,28 @@ from typing import Any
 
 import polars as pl
 
+# The one palette of the app's Plotly charts and the PDF report's matplotlib charts.
+# BRAND is the theme's primary colour (.streamlit/config.toml); the rest follow it in
+# the order categories are drawn, grey last for "(other)".
+BRAND = "#0F6CBD"
+FORECAST = "#F7630C"
+ALERT = "#C50F1F"
+MUTED = "#8A8886"
+PALETTE = (BRAND, FORECAST, "#107C10", "#8764B8", "#00B7C3", "#C19C00", "#E3008C", "#4F6BED")
+BAND_ALPHA = 0.15  # forecast bands: the brand colour, mostly transparent
+
+
+def band_rgba(alpha: float = BAND_ALPHA) -> str:
+    """The brand colour with transparency, as Plotly wants it."""
+    red, green, blue = (int(BRAND[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _styled(fig: Any, **layout: Any) -> Any:
+    """The house look: our palette (so Streamlit's theme keeps it) and tight margins."""
+    fig.update_layout(colorway=list(PALETTE), margin={"l": 10, "r": 10, "t": 30, "b": 10}, **layout)
+    return fig
+
 
 def _go() -> Any:
     import plotly.graph_objects as go  # the `app` extra; imported only when a chart is drawn
@@ -17,7 +39,11 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
     """Daily actual cost, then the forecast with its 80 % and 95 % bands."""
     go = _go()
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=history["ds"], y=history["y"], name="Actual", mode="lines"))
+    fig.add_trace(
+        go.Scatter(
+            x=history["ds"], y=history["y"], name="Actual", mode="lines", line={"color": BRAND}
+        )
+    )
     if points is not None and points.height:
         for lower, upper, name in (
             ("lower_95", "upper_95", "95% band"),
@@ -41,7 +67,7 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
                     line={"width": 0},
                     fill="tonexty",
                     name=name,
-                    fillcolor="rgba(15,108,189,0.15)",
+                    fillcolor=band_rgba(),
                 )
             )
         fig.add_trace(
@@ -50,36 +76,29 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
                 y=points["yhat"],
                 name="Forecast",
                 mode="lines",
-                line={"dash": "dash"},
+                line={"dash": "dash", "color": FORECAST},
             )
         )
-    fig.update_layout(
-        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
-    )
-    return fig
+    return _styled(fig, yaxis_title=currency, hovermode="x unified")
 
 
 def stacked_bars(frame: pl.DataFrame, x: str, y: str, color: str | None, currency: str) -> Any:
     """Cost over time (or by a dimension), stacked by ``color``."""
     import plotly.express as px
 
-    fig = px.bar(frame.to_pandas(), x=x, y=y, color=color)
-    fig.update_layout(
-        barmode="stack", yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}
-    )
-    return fig
+    fig = px.bar(frame.to_pandas(), x=x, y=y, color=color, color_discrete_sequence=PALETTE)
+    return _styled(fig, barmode="stack", yaxis_title=currency)
 
 
 def ranked_bars(frame: pl.DataFrame, label: str, value: str, currency: str) -> Any:
     """Horizontal bars, largest on top."""
     go = _go()
     ordered = frame.sort(value)
-    fig = go.Figure(go.Bar(x=ordered[value], y=ordered[label], orientation="h"))
-    fig.update_layout(
-        xaxis_title=currency,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=60 + 28 * ordered.height,
+    fig = go.Figure(
+        go.Bar(x=ordered[value], y=ordered[label], orientation="h", marker={"color": BRAND})
     )
+    fig = _styled(fig, xaxis_title=currency, height=60 + 28 * ordered.height)
+    fig.update_layout(margin={"t": 10})
     return fig
 
 
@@ -114,17 +133,22 @@ def budget_burndown(
     # the forecast line starts where the actual one ends
     future = pl.concat([actual.tail(1).select("ds", "total"), future], how="vertical_relaxed")
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=actual["ds"], y=actual["total"], name="Actual", mode="lines"))
     fig.add_trace(
         go.Scatter(
-            x=future["ds"], y=future["total"], name="Forecast", mode="lines", line={"dash": "dash"}
+            x=actual["ds"], y=actual["total"], name="Actual", mode="lines", line={"color": BRAND}
         )
     )
-    fig.add_hline(y=budget, line={"color": "firebrick"}, annotation_text="Budget")
-    fig.update_layout(
-        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
+    fig.add_trace(
+        go.Scatter(
+            x=future["ds"],
+            y=future["total"],
+            name="Forecast",
+            mode="lines",
+            line={"dash": "dash", "color": FORECAST},
+        )
     )
-    return fig
+    fig.add_hline(y=budget, line={"color": ALERT}, annotation_text="Budget")
+    return _styled(fig, yaxis_title=currency, hovermode="x unified")
 
 
 def anomaly_window(
@@ -143,7 +167,7 @@ def anomaly_window(
             y=spike[y].cast(pl.Float64),
             name="Anomaly",
             mode="markers",
-            marker={"color": "firebrick", "size": 12, "symbol": "x"},
+            marker={"color": ALERT, "size": 12, "symbol": "x"},
         )
     )
     fig.add_trace(
@@ -152,13 +176,10 @@ def anomaly_window(
             y=[expected],
             name="Expected",
             mode="markers",
-            marker={"color": "grey", "size": 10, "symbol": "circle-open"},
+            marker={"color": MUTED, "size": 10, "symbol": "circle-open"},
         )
     )
-    fig.update_layout(
-        yaxis_title=currency, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
-    )
-    return fig
+    return _styled(fig, yaxis_title=currency, hovermode="x unified")
 
 
 def metric_lines(frame: pl.DataFrame, x: str, columns: list[str], unit: str) -> Any:
@@ -167,7 +188,4 @@ def metric_lines(frame: pl.DataFrame, x: str, columns: list[str], unit: str) -> 
     fig = go.Figure()
     for column in columns:
         fig.add_trace(go.Scatter(x=frame[x], y=frame[column], name=column, mode="lines"))
-    fig.update_layout(
-        yaxis_title=unit, margin={"l": 10, "r": 10, "t": 30, "b": 10}, hovermode="x unified"
-    )
-    return fig
+    return _styled(fig, yaxis_title=unit, hovermode="x unified")

@@ -5,7 +5,7 @@ Each ``*_commands`` module registers its commands on :data:`main` when imported.
 
 from __future__ import annotations
 
-from cloudoptima.cli import account_commands, analysis_commands, data_commands
+from cloudoptima.cli import account_commands, analysis_commands, data_commands, report_commands
 from cloudoptima.cli.base import main
 
-__all__ = ["account_commands", "analysis_commands", "data_commands", "main"]
+__all__ = ["account_commands", "analysis_commands", "data_commands", "main", "report_commands"]
