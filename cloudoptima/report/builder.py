@@ -16,6 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from cloudoptima.charts import BRAND
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.report import SECTIONS, Section, check_sections, load_builtin_sections
@@ -89,7 +91,7 @@ def build_report(
     tell = progress or (lambda done, total, what: None)
     total = (
         len(currencies) * sum(s.scope == "currency" for s in steps)
-        + sum(s.scope == "report" for s in steps)
+        + sum(s.scope == "report" for s in steps if currencies)
         + 1
     )
     cover(ctx, period, steps)
@@ -97,7 +99,8 @@ def build_report(
     tell(done, total, "Cover")
     for currency in currencies if period else []:
         done = _currency_set(ctx, currency, steps, done, total, tell)
-    for step in (s for s in steps if s.scope == "report"):
+    # an empty report is its cover, which says so: no method to explain for no figures
+    for step in (s for s in steps if s.scope == "report" and currencies):
         doc.add_page()
         step.render(ctx)
         done += 1
@@ -227,10 +230,13 @@ def _empty_notice(ctx: ReportContext, period: Period | None) -> None:
             "exports (cloudoptima ingest, or the Data page of the app) and generate the report again."
         )
     else:
-        totals = ctx.source.totals()
+        days = ctx.source.costs(grain="day")
         spans = "; ".join(
-            f"{r['BillingCurrency']} from {day(r['first_day'])} to {day(r['last_day'])}"
-            for r in totals.iter_rows(named=True)
+            f"{r['BillingCurrency']} from {day(r['first'])} to {day(r['last'])}"
+            for r in days.group_by("BillingCurrency")
+            .agg(first=pl.col("period").min(), last=pl.col("period").max())
+            .sort("BillingCurrency")
+            .iter_rows(named=True)
         )
         text = f"There is no cost data in {period.label}, so there is nothing to report for it."
         if spans:
