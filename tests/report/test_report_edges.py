@@ -91,7 +91,7 @@ def test_unknown_currency_section_and_paper_are_one_sentence(
         two_currencies.report(tmp_path / "x.pdf", sections=["cover"])
     with pytest.raises(CloudOptimaError, match="unknown paper size 'A3'"):
         two_currencies.report(tmp_path / "x.pdf", paper="A3")
-    with pytest.raises(CloudOptimaError, match="ends .* before it starts"):
+    with pytest.raises(CloudOptimaError, match=r"ends .* before it starts"):
         two_currencies.report(tmp_path / "x.pdf", start=date(2026, 9, 5), end=date(2026, 9, 1))
     assert not (tmp_path / "x.pdf").exists()
 

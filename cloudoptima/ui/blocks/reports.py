@@ -138,14 +138,18 @@ def show(ctx: PageContext) -> None:
         on_click="ignore",
         key="reports_download",
     )
-    for currency, figures in kept.figures.items():
-        key_figures(currency, figures)
-    st.image(kept.preview, caption=f"Page 1 of {kept.pages}", width=520)
+    preview, figures = st.columns([3, 2])
+    with preview.container(border=True):
+        st.image(kept.preview, caption=f"Page 1 of {kept.pages}", width="stretch")
+    with figures:
+        for currency, key in kept.figures.items():
+            key_figures(currency, key)
 
 
 def key_figures(currency: str, f: KeyFigures) -> None:
     """The report's key figures of one currency, as the PDF prints them."""
-    with st.container(horizontal=True):
+    st.caption(f"Key figures in {currency}, as the report prints them")
+    with st.container():
         st.metric(
             f"Spend, {f.period.label}",
             money(f.spend, currency),
