@@ -44,6 +44,19 @@ GREYS = {"(other)": "#7F7F7F", "(none)": "#C7C7C7", "(untagged)": "#C7C7C7"}
 GREYS["(unallocated)"] = GREYS["(untagged)"]
 OTHER = "(other)"
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+# Named colours shared with the PDF report's matplotlib charts: the theme's primary colour
+# (.streamlit/config.toml) for actual cost, orange for forecasts, red for alerts.
+BRAND = "#0F6CBD"
+FORECAST = "#F7630C"
+ALERT = "#C50F1F"
+MUTED = "#8A8886"
+BAND_ALPHA = 0.15  # forecast bands: the brand colour, mostly transparent
+
+
+def band_rgba(alpha: float = BAND_ALPHA) -> str:
+    """The brand colour with transparency, as Plotly wants it."""
+    red, green, blue = (int(BRAND[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def _go() -> Any:
@@ -206,7 +219,12 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
     money = f"{currency} %{{y:,.2f}}"
     fig.add_trace(
         go.Scatter(
-            x=history["ds"], y=history["y"], name="Actual", mode="lines", hovertemplate=money
+            x=history["ds"],
+            y=history["y"],
+            name="Actual",
+            mode="lines",
+            line={"color": BRAND},
+            hovertemplate=money,
         )
     )
     if points is not None and points.height:
@@ -232,7 +250,7 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
                     line={"width": 0},
                     fill="tonexty",
                     name=name,
-                    fillcolor="rgba(15,108,189,0.15)",
+                    fillcolor=band_rgba(),
                     hoverinfo="skip",
                 )
             )
@@ -242,7 +260,7 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
                 y=points["yhat"],
                 name="Forecast",
                 mode="lines",
-                line={"dash": "dash"},
+                line={"dash": "dash", "color": FORECAST},
                 hovertemplate=money,
             )
         )
@@ -341,7 +359,7 @@ def budget_burndown(
     )
     fig.add_hline(
         y=budget,
-        line={"color": "firebrick"},
+        line={"color": ALERT},
         annotation_text=f"Budget {currency} {budget:,.2f}",
     )
     fig.update_layout(

@@ -35,6 +35,7 @@ from cloudoptima.analysis.rate_summary import rates_by_month
 from cloudoptima.analysis.rates import RateOptimization, rate_optimization
 from cloudoptima.analysis.tags import showback, tag_coverage
 from cloudoptima.errors import CloudOptimaError, WorkspaceError
+from cloudoptima.reference.currencies import check_currency
 from cloudoptima.storage.migrations import SCHEMA_VERSION
 from cloudoptima.storage.reader import ConnectionReader, Reader, SharedReader
 from cloudoptima.storage.state import StateStore, utc_now
@@ -49,6 +50,9 @@ if TYPE_CHECKING:  # imported where used: the command line starts faster without
     from cloudoptima.azure.report import SyncReport
     from cloudoptima.ingest.detect import Detected
     from cloudoptima.ingest.importer import ImportOptions, ImportResult
+    from cloudoptima.report.builder import Progress as ReportProgress
+    from cloudoptima.report.builder import Report
+    from cloudoptima.report.summary import Summariser
 
 # Ingest runs with a bounded DuckDB memory so a 10M-row export fits a laptop.
 INGEST_MEMORY_LIMIT = "1GB"
@@ -626,6 +630,43 @@ class Workspace:
         return report
 
     # -- the PDF report (cloudoptima/report/) -----------------------------------------
+    def report(
+        self,
+        path: str | Path,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        sections: Sequence[str] | None = None,
+        currency: str | None = None,
+        paper: str = "A4",
+        organisation: str = "",
+        summariser: Summariser | None = None,
+        generated_at: datetime | None = None,
+        progress: ReportProgress | None = None,
+    ) -> Report:
+        """Write the PDF executive report of ``start``..``end`` (default: the last full month).
+
+        ``sections`` are ids of :data:`cloudoptima.report.SECTIONS` (default: all);
+        ``currency`` keeps one billing currency (default: one set of sections per
+        currency). ``summariser`` may write the executive summary (its figures are
+        checked; see :mod:`cloudoptima.report.summary`). The report is stamped with the
+        workspace's last change (or ``generated_at``), so the same workspace and
+        options give the same bytes. Needs the ``report`` extra.
+        """
+        from cloudoptima.report.builder import build_report
+        from cloudoptima.report.context import ReportOptions
+
+        options = ReportOptions(
+            start=start,
+            end=end,
+            sections=None if sections is None else tuple(sections),
+            currency=check_currency(currency, what="currency") if currency else None,
+            paper=paper,
+            organisation=organisation,
+            summariser=summariser,
+            generated_at=generated_at,
+        )
+        return build_report(self, path, options, progress=progress)
 
     # -- plumbing ----------------------------------------------------------------------
     def _store_findings(self, tx: WriteTx) -> None:

@@ -13,6 +13,7 @@ from cloudoptima.cli import (
     azure_commands,
     data_commands,
     insight_commands,
+    report_commands,
 )
 from cloudoptima.cli.base import main
 
@@ -25,4 +26,5 @@ __all__ = [
     "data_commands",
     "insight_commands",
     "main",
+    "report_commands",
 ]
