@@ -342,12 +342,17 @@ class Workspace:
         budget: float | None = None,
         currency: str | None = None,
     ) -> ForecastResult:
-        """Prophet daily forecast from the day after the last cost day, with bands and backtest.
+        """Prophet daily forecast from the day after the last complete cost day, with bands,
+        projections of the month, next month, quarter and year, and the backtest.
 
-        Needs the ``forecast`` extra (``pip install 'cloudoptima[forecast]'``).
+        ``budget`` applies one monthly amount to every series; without it, the budgets
+        stored in settings apply to the series they were set for: ``budgets`` (per
+        currency) to the total, ``series_budgets`` to one subscription, service or tag
+        value. Needs the ``forecast`` extra (``pip install 'cloudoptima[forecast]'``).
         """
         from cloudoptima.analysis.forecast import forecast
 
+        budgets = budget if budget is not None else self._stored_budgets(by)
         return forecast(
             self.reader,
             cache_dir=self._forecast_cache,
@@ -355,9 +360,22 @@ class Workspace:
             horizon=horizon,
             metric=metric,
             top=top,
-            budget=budget,
+            budget=budgets or None,
             currency=currency,
         )
+
+    def _stored_budgets(self, by: str | None) -> dict[tuple[str, str], float]:
+        """(series, currency) -> monthly budget, from settings, for a forecast ``by``."""
+        settings = self.settings()
+        if by is None:
+            return {("(total)", cur): amount for cur, amount in settings["budgets"].items()}
+        prefix = f"{by.strip()}="
+        return {
+            (key.removeprefix(prefix), cur): amount
+            for key, amounts in settings["series_budgets"].items()
+            if key.startswith(prefix)
+            for cur, amount in amounts.items()
+        }
 
     def backtest(
         self,

@@ -101,16 +101,17 @@ class FitTask:
     values: tuple[float, ...]
     horizon: int
     intervals: bool  # draw predictive samples (forecasts); backtests need the point only
-    month_days: int = 0  # forecast days left in the current month, for the month-end bounds
+    # [start, end) forecast-day ranges whose sums get an 80 % interval (month end, quarter...)
+    windows: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class FitOutput:
-    """A fit's forecast: point, bounds named as in QUANTILES, month-rest 80 % interval."""
+    """A fit's forecast: point, bounds named as in QUANTILES, 80 % intervals of window sums."""
 
     yhat: list[float]
     bounds: dict[str, list[float]]  # empty without intervals
-    month_rest: tuple[float, float]  # the cost of the month's remaining days
+    window_sums: tuple[tuple[float, float], ...]  # per FitTask.windows: the sum's 80 % interval
 
 
 # -- fitting ---------------------------------------------------------------------------------
@@ -150,13 +151,12 @@ def _fit_quietly(task: FitTask) -> FitOutput:
     model.uncertainty_samples = 0  # point forecast only; the intervals come from one draw below
     yhat = np.maximum(model.predict(future)["yhat"].to_numpy(dtype=np.float64), floor)
     if not task.intervals:
-        return FitOutput(yhat.tolist(), {}, (0.0, 0.0))
+        return FitOutput(yhat.tolist(), {}, ())
     model.uncertainty_samples = UNCERTAINTY_SAMPLES
     with _seeded(0):  # Prophet samples from NumPy's global generator
         samples = np.maximum(model.predictive_samples(future)["yhat"], floor)
-    return FitOutput(
-        yhat.tolist(), _bounds(samples, yhat), _month_rest(samples, yhat, task.month_days)
-    )
+    sums = tuple(_window_sum(samples, yhat, a, b) for a, b in task.windows)
+    return FitOutput(yhat.tolist(), _bounds(samples, yhat), sums)
 
 
 def _build_model(task: FitTask) -> tuple[Any, Any]:
@@ -225,10 +225,12 @@ def _bounds(samples: FloatArray, yhat: FloatArray) -> dict[str, list[float]]:
     return {name: q[name].tolist() for name in QUANTILES}
 
 
-def _month_rest(samples: FloatArray, yhat: FloatArray, days: int) -> tuple[float, float]:
-    """80 % interval of the sum of the first ``days`` forecast days (summed per sample)."""
-    totals = samples[:days].sum(axis=0)
-    point = float(yhat[:days].sum())
+def _window_sum(samples: FloatArray, yhat: FloatArray, a: int, b: int) -> tuple[float, float]:
+    """80 % interval of the sum of forecast days ``a`` to ``b - 1`` (summed per sample)."""
+    if b <= a:
+        return 0.0, 0.0
+    totals = samples[a:b].sum(axis=0)
+    point = float(yhat[a:b].sum())
     low, high = np.quantile(totals, [QUANTILES["lower_80"], QUANTILES["upper_80"]])
     return min(float(low), point), max(float(high), point)
 

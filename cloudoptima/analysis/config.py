@@ -132,10 +132,17 @@ SETTINGS: tuple[Setting, ...] = (
         {},
         'Monthly budget per billing currency, e.g. {"USD": 15000}: the forecast burn.',
     ),
+    Setting(
+        "series_budgets",
+        {},
+        "Monthly budgets set for one subscription, service or tag value, e.g. "
+        '{"SubAccountName=Contoso Prod": {"USD": 8000}, "tag:team=data": {"USD": 2000}}: '
+        "each applies to that series' forecast only.",
+    ),
 )
 DEFAULTS: dict[str, Any] = {s.key: s.default for s in SETTINGS}
 # Settings no rule reads: changing them must not recompute findings.
-VIEW_ONLY = frozenset({"budgets"})
+VIEW_ONLY = frozenset({"budgets", "series_budgets"})
 
 
 def resolve_settings(stored: dict[str, Any]) -> dict[str, Any]:
@@ -166,6 +173,8 @@ def validate_setting(key: str, value: Any) -> Any:
         raise CloudOptimaError(f"setting '{key}' needs a {type(default).__name__}, not {value!r}")
     if key == "budgets":
         return _budgets(value)
+    if key == "series_budgets":
+        return _series_budgets(value)
     if key in _CHOICES and value not in _CHOICES[key]:
         raise CloudOptimaError(
             f"setting '{key}' must be one of {', '.join(map(str, _CHOICES[key]))}, not {value!r}"
@@ -176,6 +185,20 @@ def validate_setting(key: str, value: Any) -> Any:
 
 
 _CHOICES: dict[str, tuple[Any, ...]] = {"reservation_candidate.term_years": (1, 3)}
+
+
+def _series_budgets(value: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """``DIMENSION=VALUE`` keys (a FOCUS column or tag:KEY) to budgets per currency."""
+    checked = {}
+    for series, budgets in value.items():
+        dimension, _, name = str(series).partition("=")
+        if not (dimension.strip() and name.strip()) or not isinstance(budgets, dict):
+            raise CloudOptimaError(
+                f"a series budget is keyed 'DIMENSION=VALUE' (e.g. 'ServiceName=Storage') with "
+                f"budgets per currency, not {series!r}: {budgets!r}"
+            )
+        checked[f"{dimension.strip()}={name.strip()}"] = _budgets(budgets)
+    return checked
 
 
 def _budgets(value: dict[str, Any]) -> dict[str, float]:

@@ -23,8 +23,8 @@ import shutil
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,10 +32,13 @@ from typing import Any
 import polars as pl
 
 from cloudoptima.analysis import backtest as bt
+from cloudoptima.analysis import completeness
+from cloudoptima.analysis import horizons as hz
 from cloudoptima.analysis.dimensions import (
     check_metric,
     costs_with_fallback,
     dimension_sql,
+    fallback_note,
     last_cost_day,
     parse_dimensions,
 )
@@ -49,7 +52,7 @@ TOP_WINDOW_DAYS = 90  # top N values rank by their cost over this many recent da
 # The backtest a forecast carries: eight 30-day folds, so one flat quarter (which
 # flatters repeating last week) does not decide which model looks better.
 BACKTEST_HORIZON, BACKTEST_FOLDS = 30, 8
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: horizons, excluded days and notes
 CACHE_ENTRIES = 32
 
 Payload = tuple[dict[str, pl.DataFrame], dict[str, Any]]  # frames and JSON-able facts
@@ -68,12 +71,18 @@ class ForecastResult:
     history : series, BillingCurrency, ds, y: the actual daily cost, zero-filled.
     month_end : projection of the month holding ``data_end`` per series: actual_to_date,
         forecast_rest, projected, lower_80, upper_80, days_remaining.
-    budget : budget burn per series when a budget was given (see :func:`budget_burn`).
+    horizons : projections of the current month, next month, the quarter and the year
+        per series (see :mod:`cloudoptima.analysis.horizons`), each with its 80 % band.
+    budget : budget burn per series that has a budget (see :func:`budget_burn`).
     backtest : Prophet and seasonal-naive errors per series (see :func:`backtest`).
-    data_end : the last day with cost data; ``points`` start the day after.
+    data_end : the last complete day of cost data; ``points`` start the day after.
     stale_days : days from ``data_end`` to today.
     horizon : days forecast (at least the rest of the current month).
     metric : the cost column forecast.
+    excluded_days : trailing days left out as incomplete (BillingCurrency, day, cost,
+        expected, share): the forecast covers them instead.
+    notes : sentences a reader of the figures must see (incomplete days left out, a
+        metric standing in for a missing one).
     """
 
     points: pl.DataFrame
@@ -85,6 +94,12 @@ class ForecastResult:
     stale_days: int
     horizon: int
     metric: str
+    horizons: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=hz.SCHEMA))
+    excluded_days: pl.DataFrame = field(default_factory=pl.DataFrame)
+    notes: tuple[str, ...] = ()
+
+
+Budgets = float | Mapping[tuple[str, str], float] | None
 
 
 def forecast(
@@ -95,10 +110,11 @@ def forecast(
     horizon: int | None = None,
     metric: str = "EffectiveCost",
     top: int = 5,
-    budget: float | None = None,
+    budget: Budgets = None,
     currency: str | None = None,
 ) -> ForecastResult:
-    """Forecast daily cost from the day after the last cost day, with 80 % and 95 % intervals.
+    """Forecast daily cost from the day after the last complete cost day, with 80 % and 95 %
+    intervals, and projections of the month, next month, the quarter and the year.
 
     Parameters
     ----------
@@ -110,7 +126,8 @@ def forecast(
     horizon : days to forecast; default through the end of the month after ``data_end``,
         never less than the rest of the current month.
     metric : ``EffectiveCost`` or ``BilledCost``.
-    budget : monthly budget in each series' currency; fills ``ForecastResult.budget``.
+    budget : a monthly budget for every series (in its currency), or budgets for some
+        series by (series, currency); fills ``ForecastResult.budget`` for those series.
     currency : only series billed in this currency.
     """
     dims = _dimension(by)
@@ -129,6 +146,8 @@ def forecast(
         if budget is None
         else budget_burn(frames["history"], frames["points"], data_end, budget)
     )
+    if burn is not None and burn.is_empty():
+        burn = None
     return ForecastResult(
         points=frames["points"],
         history=frames["history"],
@@ -139,6 +158,9 @@ def forecast(
         stale_days=(date.today() - data_end).days,
         horizon=meta["horizon"],
         metric=metric,
+        horizons=frames["horizons"],
+        excluded_days=frames["excluded"],
+        notes=tuple(meta["notes"]),
     )
 
 
@@ -166,7 +188,7 @@ def backtest(
     key = ["backtest", dims, check_metric(metric), horizon, folds, top]
 
     def compute() -> Payload:
-        history, series = _load_series(reader, dims, metric, top, None)
+        history, series, _ = _load_series(reader, dims, metric, top, None)
         tasks, origins = bt.backtest_tasks(series, _data_end(history), horizon, folds)
         outputs = bt.run_fits(tasks, parallel=len(series) > 1)
         return {"backtest": bt.backtest_frame(series, origins, outputs, horizon)}, {}
@@ -175,10 +197,15 @@ def backtest(
 
 
 def budget_burn(
-    history: pl.DataFrame, points: pl.DataFrame, data_end: date, budget: float
+    history: pl.DataFrame,
+    points: pl.DataFrame,
+    data_end: date,
+    budget: float | Mapping[tuple[str, str], float],
 ) -> pl.DataFrame:
-    """Burn of a monthly ``budget`` in the month holding ``data_end``, per series.
+    """Burn of monthly budgets in the month holding ``data_end``, per series with a budget.
 
+    ``budget`` is one amount for every series (each in its own currency) or amounts by
+    (series, currency): a budget applies to the series it was set for, never to another.
     Returns series, BillingCurrency, budget, actual_to_date, projected (actual plus
     forecast to the month end), overrun_date (first day the running total exceeds the
     budget, to the cent; null if never), days_remaining and daily_rate_needed (the
@@ -190,26 +217,42 @@ def budget_burn(
     future = points.filter(pl.col("ds") <= month_last).select(
         *KEYS, "ds", pl.col("yhat").alias("y")
     )
-    month = pl.concat([actual, future]).sort(*KEYS, "ds")
-    month = month.with_columns(running=pl.col("y").cum_sum().over(KEYS))
+    month = pl.concat([actual, future]).join(_budget_frame(history, budget), on=KEYS)
+    month = month.sort(*KEYS, "ds").with_columns(running=pl.col("y").cum_sum().over(KEYS))
     summary = month.group_by(KEYS, maintain_order=True).agg(
+        pl.col("budget").first(),
         actual_to_date=pl.col("y").filter(pl.col("ds") <= data_end).sum(),
         projected=pl.col("y").sum(),
-        overrun_date=pl.col("ds").filter(pl.col("running").round(2) > budget).first(),
+        overrun_date=pl.col("ds").filter(pl.col("running").round(2) > pl.col("budget")).first(),
     )
     needed = (
-        pl.max_horizontal((budget - pl.col("actual_to_date")) / days_left, pl.lit(0.0))
+        pl.max_horizontal((pl.col("budget") - pl.col("actual_to_date")) / days_left, pl.lit(0.0))
         if days_left
         else pl.lit(None, dtype=pl.Float64)
     )
     return summary.select(
         *KEYS,
-        pl.lit(float(budget)).alias("budget"),
+        "budget",
         "actual_to_date",
         "projected",
         "overrun_date",
         pl.lit(days_left).alias("days_remaining"),
         needed.alias("daily_rate_needed"),
+    )
+
+
+def _budget_frame(
+    history: pl.DataFrame, budget: float | Mapping[tuple[str, str], float]
+) -> pl.DataFrame:
+    """series, BillingCurrency, budget: the series ``budget`` applies to."""
+    if isinstance(budget, int | float):
+        keys = history.select(KEYS).unique(maintain_order=True)
+        return keys.with_columns(pl.lit(float(budget)).alias("budget"))
+    rows = [(name, cur, float(amount)) for (name, cur), amount in budget.items()]
+    return pl.DataFrame(
+        rows,
+        schema={"series": pl.String, "BillingCurrency": pl.String, "budget": pl.Float64},
+        orient="row",
     )
 
 
@@ -235,11 +278,22 @@ def _dimension(by: str | None) -> str | None:
 
 def _load_series(
     reader: Reader, dimension: str | None, metric: str, top: int, currency: str | None
-) -> tuple[pl.DataFrame, list[bt.Series]]:
-    """The zero-filled daily history and the series made from it, ending on data_end."""
-    end = last_cost_day(reader)
-    if end is None:
+) -> tuple[pl.DataFrame, list[bt.Series], pl.DataFrame]:
+    """The zero-filled daily history, its series, and the incomplete trailing days left out.
+
+    The history ends on the last complete day (see :mod:`cloudoptima.analysis.completeness`):
+    Cost Management data of the latest days is still arriving, and a partial day would
+    pull the fit and the month-end projection down.
+    """
+    last = last_cost_day(reader)
+    if last is None:
         raise CloudOptimaError("there is no cost data to forecast; import a cost export first")
+    excluded = completeness.incomplete_days(reader, metric=metric)
+    if currency is not None:
+        excluded = excluded.filter(pl.col("BillingCurrency") == currency)
+    # one end for every series: exports deliver all currencies and services together
+    end = min([last, *(d - timedelta(days=1) for d in excluded["day"].to_list())])
+    excluded = excluded.filter(pl.col("day") > end)
     limit = None if dimension in SUBSCRIPTION_DIMENSIONS else top
     params: list[Any] = [
         _midnight(end - timedelta(days=bt.MAX_HISTORY_DAYS - 1)),
@@ -249,6 +303,7 @@ def _load_series(
     if currency is not None:
         params.append(currency)
     daily = reader.sql(_series_sql(dimension, check_metric(metric), currency is not None), params)
+    daily = daily.filter(pl.col("ds") <= end)
     if daily.is_empty():
         raise CloudOptimaError(f"there is no cost data in {currency} to forecast")
     history = _zero_fill(daily, end)
@@ -258,7 +313,7 @@ def _load_series(
         )
         for part in history.partition_by(KEYS, maintain_order=True)
     ]
-    return history, series
+    return history, series, excluded
 
 
 def _series_sql(dimension: str | None, metric: str, one_currency: bool) -> str:
@@ -323,23 +378,56 @@ def _compute_forecast(
     top: int,
     currency: str | None,
 ) -> Payload:
-    history, series = _load_series(reader, dimension, metric, top, currency)
+    history, series, excluded = _load_series(reader, dimension, metric, top, currency)
     data_end = _data_end(history)
     month_days = (_month_last(data_end) - data_end).days
     days = max(horizon or _default_horizon(data_end), month_days)
     if days < 1:
         raise CloudOptimaError("the forecast horizon must be at least 1 day")
-    tasks = [bt.FitTask(s.start(data_end), s.values, days, True, month_days) for s in series]
+    windows = hz.horizon_windows(data_end)
+    length, spans = max(days, hz.fit_days(windows, data_end)), hz.spans(windows, data_end)
+    tasks = [bt.FitTask(s.start(data_end), s.values, length, True, spans) for s in series]
     bt_tasks, origins = bt.backtest_tasks(series, data_end, BACKTEST_HORIZON, BACKTEST_FOLDS)
     outputs = bt.run_fits([*tasks, *bt_tasks], parallel=len(series) > 1)
-    fitted = _calibrate(series, outputs[: len(tasks)], origins, outputs[len(tasks) :], month_days)
+    fitted = _calibrate(series, outputs[: len(tasks)], origins, outputs[len(tasks) :], spans)
+    horizons = pl.DataFrame(
+        [
+            row
+            for s, out in zip(series, fitted, strict=True)
+            for row in hz.horizon_rows(
+                s.name, s.currency, s.values, out.yhat, out.window_sums, data_end
+            )
+        ],
+        schema=hz.SCHEMA,
+    )
     frames = {
-        "points": _points_frame(series, fitted, data_end),
+        "points": _points_frame(series, fitted, data_end, days),
         "history": history,
-        "month_end": _month_end_frame(series, fitted, data_end, month_days),
+        "month_end": _month_end_frame(horizons),
+        "horizons": horizons,
         "backtest": bt.backtest_frame(series, origins, outputs[len(tasks) :], BACKTEST_HORIZON),
+        "excluded": excluded,
     }
-    return frames, {"data_end": data_end.isoformat(), "horizon": days}
+    notes = _notes(reader, excluded, metric, data_end, {s.currency for s in series})
+    return frames, {"data_end": data_end.isoformat(), "horizon": days, "notes": notes}
+
+
+def _notes(
+    reader: Reader, excluded: pl.DataFrame, metric: str, data_end: date, currencies: set[str]
+) -> list[str]:
+    """What a reader of the forecast must know: days left out, a metric standing in."""
+    notes = [n for c in sorted(currencies) if (n := completeness.describe(excluded, c))]
+    start = data_end - timedelta(days=bt.RECENT_DAYS)
+    other = "BilledCost" if metric == "EffectiveCost" else "EffectiveCost"
+    gaps = reader.sql(
+        f"""SELECT count(DISTINCT (coalesce(SubAccountId, ''), ChargePeriodStart::DATE)) AS n
+            FROM {costs_with_fallback(start, data_end)[0]} AS costs
+            WHERE _{metric}_fallback AND ChargePeriodStart >= ?""",
+        [*costs_with_fallback(start, data_end)[1], _midnight(start)],
+    ).item()
+    if gaps:
+        notes.append(fallback_note(int(gaps), metric, other))
+    return notes
 
 
 def _calibrate(
@@ -347,7 +435,7 @@ def _calibrate(
     fitted: list[bt.FitOutput],
     origins: list[list[int]],
     folds: list[bt.FitOutput],
-    month_days: int,
+    spans: tuple[tuple[int, int], ...],
 ) -> list[bt.FitOutput]:
     """Widen each series' bands to at least the errors its backtest measured."""
     calibrated, position = [], 0
@@ -355,11 +443,13 @@ def _calibrate(
         fold_yhat = [f.yhat for f in folds[position : position + len(cuts)]]
         position += len(cuts)
         q = bt.error_quantiles(s.values, cuts, fold_yhat, BACKTEST_HORIZON)
-        calibrated.append(_widen(out, q, month_days))
+        calibrated.append(_widen(out, q, spans))
     return calibrated
 
 
-def _widen(out: bt.FitOutput, q: dict[str, float], month_days: int) -> bt.FitOutput:
+def _widen(
+    out: bt.FitOutput, q: dict[str, float], spans: tuple[tuple[int, int], ...]
+) -> bt.FitOutput:
     yhat = out.yhat
     bounds = dict(out.bounds)
     for level in ("80", "95"):
@@ -372,20 +462,22 @@ def _widen(out: bt.FitOutput, q: dict[str, float], month_days: int) -> bt.FitOut
                 max(hi, y * (1 + q[level]))
                 for hi, y in zip(bounds[f"upper_{level}"], yhat, strict=True)
             ]
-    # the month's rest: its error is at most the daily error (days rarely all miss one way)
-    rest = sum(yhat[:month_days])
-    low, high = out.month_rest
-    month_rest = (min(low, rest * (1 - q["80"])), max(high, rest * (1 + q["80"])))
-    return bt.FitOutput(yhat, bounds, month_rest)
+    # a window's sum: its error is at most the daily error (days rarely all miss one way)
+    sums = []
+    for (a, b), (low, high) in zip(spans, out.window_sums, strict=True):
+        rest = sum(yhat[a:b])
+        sums.append((min(low, rest * (1 - q["80"])), max(high, rest * (1 + q["80"]))))
+    return bt.FitOutput(yhat, bounds, tuple(sums))
 
 
 def _points_frame(
-    series: list[bt.Series], fitted: list[bt.FitOutput], data_end: date
+    series: list[bt.Series], fitted: list[bt.FitOutput], data_end: date, days: int
 ) -> pl.DataFrame:
+    """The first ``days`` forecast days of each series (fits may run further, for horizons)."""
     parts = []
     for s, out in zip(series, fitted, strict=True):
         ds = pl.date_range(
-            data_end + timedelta(days=1), data_end + timedelta(days=len(out.yhat)), eager=True
+            data_end + timedelta(days=1), data_end + timedelta(days=days), eager=True
         )
         parts.append(
             pl.DataFrame(
@@ -393,37 +485,27 @@ def _points_frame(
                     "series": s.name,
                     "BillingCurrency": s.currency,
                     "ds": ds,
-                    "yhat": out.yhat,
-                    **out.bounds,
+                    "yhat": out.yhat[:days],
+                    **{name: values[:days] for name, values in out.bounds.items()},
                 }
             )
         )
     return pl.concat(parts)
 
 
-def _month_end_frame(
-    series: list[bt.Series], fitted: list[bt.FitOutput], data_end: date, month_days: int
-) -> pl.DataFrame:
+def _month_end_frame(horizons: pl.DataFrame) -> pl.DataFrame:
     """Actual month-to-date plus the forecast of the month's remaining days, per series."""
-    done = data_end.day
-    rows = []
-    for s, out in zip(series, fitted, strict=True):
-        actual = sum(s.values[-done:])  # values end on data_end, zero-filled
-        rest = sum(out.yhat[:month_days])
-        rows.append(
-            {
-                "series": s.name,
-                "BillingCurrency": s.currency,
-                "month": data_end.replace(day=1),
-                "actual_to_date": actual,
-                "forecast_rest": rest,
-                "projected": actual + rest,
-                "lower_80": actual + out.month_rest[0],
-                "upper_80": actual + out.month_rest[1],
-                "days_remaining": month_days,
-            }
-        )
-    return pl.DataFrame(rows)
+    return horizons.filter(pl.col("horizon") == "month").select(
+        "series",
+        "BillingCurrency",
+        pl.col("start").alias("month"),
+        "actual_to_date",
+        "forecast_rest",
+        "projected",
+        "lower_80",
+        "upper_80",
+        "days_remaining",
+    )
 
 
 # -- caching -----------------------------------------------------------------------------

@@ -14,7 +14,8 @@ POINT_COLUMNS = ("ds", "yhat", "lower", "upper", "lower_80", "upper_80", "lower_
 
 
 def forecast_json(result: ForecastResult) -> str:
-    """One document: data end, then per series its daily points, month end, budget, backtest.
+    """One document: data end, notes, then per series its daily points, month end, horizons
+    (month, next_month, quarter, year, each with its 80 % band), budget and backtest.
 
     ``lower``/``upper`` are the 80 % interval (Prophet's default band); the 95 %
     interval is in ``lower_95``/``upper_95``.
@@ -32,6 +33,7 @@ def forecast_json(result: ForecastResult) -> str:
                 "BillingCurrency": currency,
                 "points": group.select(POINT_COLUMNS).to_dicts(),
                 "month_end": _one(result.month_end, name, currency),
+                "horizons": _rows(result.horizons, name, currency),
                 "budget": _one(result.budget, name, currency)
                 if result.budget is not None
                 else None,
@@ -44,6 +46,8 @@ def forecast_json(result: ForecastResult) -> str:
         "forecast_start": result.points["ds"].min(),
         "stale_days": result.stale_days,
         "horizon": result.horizon,
+        "excluded_days": result.excluded_days.to_dicts() if result.excluded_days.height else [],
+        "notes": list(result.notes),
         "series": series,
     }
     return json.dumps(jsonable(document), indent=2)
@@ -60,17 +64,24 @@ def _one(frame: pl.DataFrame, name: str, currency: str) -> dict[str, Any] | None
 
 
 def forecast_table(result: ForecastResult) -> str:
-    """Month-end projection, budget and backtest per series, then the data's end."""
+    """Projections (month, next month, quarter, year), budget and backtest per series."""
     stale = f" ({result.stale_days} days ago)" if result.stale_days > 1 else ""
     start = str(result.points.get_column("ds").min())
     parts = [f"{result.metric} forecast from {start}; cost data ends {result.data_end}{stale}"]
-    parts.append(
-        render(
-            result.month_end.drop("month"),
-            "table",
-            money=("actual_to_date", "forecast_rest", "projected", "lower_80", "upper_80"),
-        )
+    parts += list(result.notes)
+    horizons = result.horizons.select(
+        "series",
+        "BillingCurrency",
+        pl.col("label").alias("period"),
+        "actual_to_date",
+        "forecast_rest",
+        "projected",
+        "lower_80",
+        "upper_80",
+        "days_remaining",
     )
+    money = ("actual_to_date", "forecast_rest", "projected", "lower_80", "upper_80")
+    parts.append(render(horizons, "table", money=money))
     if result.budget is not None:
         parts.append(
             render(

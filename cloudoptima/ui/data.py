@@ -198,12 +198,15 @@ def _settings(root: str, state: int) -> dict[str, Any]:
 def forecast(
     ws: Workspace, *, by: str | None = None, budget: float | None = None
 ) -> ForecastResult:
-    """Daily forecast with bands, month end and backtest (fitted once per data version)."""
-    return _forecast(str(ws.root), ws.data_version, by, budget)
+    """Daily forecast with bands, horizons, backtest and budget burn (fitted once per data
+    version; stored budgets come from settings, hence the state version in the key)."""
+    return _forecast(str(ws.root), ws.data_version, ws.state_version, by, budget)
 
 
 @st.cache_data(ttl=TTL, max_entries=16, show_spinner="Forecasting…")
-def _forecast(root: str, version: int, by: str | None, budget: float | None) -> ForecastResult:
+def _forecast(
+    root: str, version: int, state: int, by: str | None, budget: float | None
+) -> ForecastResult:
     with plain_main():
         return open_workspace(root).forecast(by=by, budget=budget)
 

@@ -383,3 +383,58 @@ def test_fits_do_not_log_to_the_terminal(
     forecast(steady, horizon=3)
     out, err = capfd.readouterr()
     assert (out, err) == ("", "")
+
+
+# -- horizons, incomplete days and budgets per series --------------------------------------
+
+
+def test_horizons_project_the_month_next_month_quarter_and_year(steady: Workspace) -> None:
+    """100 a day from 1 Aug to 10 Sep 2026: every horizon is actual plus 100 per day left."""
+    result = forecast(steady)
+    rows = {r["horizon"]: r for r in result.horizons.to_dicts()}
+    assert [rows[h]["label"] for h in ("month", "next_month", "quarter", "year")] == [
+        "September 2026",
+        "October 2026",
+        "Q3 2026",
+        "2026",
+    ]
+    expected = {  # (actual to date, days left)
+        "month": (1000.0, 20),
+        "next_month": (0.0, 31),
+        "quarter": (4100.0, 20),  # all of August and 10 days of September
+        "year": (4100.0, 112),
+    }
+    for name, (actual, left) in expected.items():
+        row = rows[name]
+        assert (row["actual_to_date"], row["days_remaining"]) == (actual, left), name
+        assert row["projected"] == pytest.approx(actual + 100.0 * left, abs=0.05), name
+        assert row["lower_80"] <= row["projected"] <= row["upper_80"], name
+    month_end = result.month_end.row(0, named=True)
+    assert month_end["projected"] == rows["month"]["projected"]
+    assert result.points["ds"].max() == date(2026, 10, 31)  # points keep the default horizon
+
+
+def test_incomplete_trailing_days_are_left_out_and_said_so(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """A last day at 40 % of normal (data still arriving) must not pull the month down."""
+    rows = steady_rows(100.0)
+    rows[-1] = rows[-1].replace("101.0,100.0,", "41.0,40.0,", 1)
+    workspace.ingest([write_focus(tmp_path / "late.csv", rows)])
+    result = forecast(workspace)
+    assert result.data_end == LAST_DAY - timedelta(days=1)
+    assert result.excluded_days.select("day", "share").rows() == [(LAST_DAY, 0.4)]
+    assert result.month_end["projected"][0] == pytest.approx(3000.0, abs=0.05)  # not 2,940
+    assert any("look incomplete" in note and "10 Sep" in note for note in result.notes)
+
+
+def test_a_budget_applies_only_to_the_series_it_was_set_for(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    rows = steady_rows(100.0) + steady_rows(50.0, sub=SUB_B, service="Storage")
+    workspace.ingest([write_focus(tmp_path / "two.csv", rows)])
+    result = forecast(workspace, by="ServiceName", budget={("Storage", "USD"): 1000.0})
+    assert result.budget is not None
+    [row] = result.budget.to_dicts()
+    assert (row["series"], row["budget"]) == ("Storage", 1000.0)
+    assert row["overrun_date"] == date(2026, 9, 21)  # 500 by the 10th, then 50 a day: 1,050

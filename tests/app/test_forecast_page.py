@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
+import polars as pl
 import pytest
-from harness import World, unescape
+from harness import APP, World, frame_with, preset_login, unescape
+from helpers import copy_workspace
 from streamlit.testing.v1 import AppTest
 
+from cloudoptima.auth import UserStore
 from cloudoptima.ui.format import money
 
 
@@ -29,45 +33,68 @@ def test_total_forecast_states_its_data_and_accuracy(forecast_page: AppTest, wor
     days = (date.today() - date(2026, 11, 24)).days
     ago = "today" if days == 0 else "1 day ago" if days == 1 else f"{days} days ago"
     assert f"Cost data ends 24 November 2026 ({ago})" in texts(at)
-    scores = at.dataframe[0].value
+    scores = frame_with(at, "model")
     assert list(scores["model"]) == ["Prophet", "Repeat last week (seasonal naive)"]
     expected = world.contoso.forecast().backtest
     assert scores["mape"].tolist() == pytest.approx(expected["mape"].to_list())
     projected = world.contoso.forecast().month_end["projected"][0]
     shown = {m.label: m.value for m in at.metric}
-    assert shown["Projected November total"] == money(projected, "USD")
+    assert shown["Projected November 2026"] == money(projected, "USD")
     assert shown["Actual, 1 to 24 November"].startswith("USD ")
+    horizons = world.contoso.forecast().horizons.filter(pl.col("series") == "(total)")
+    assert shown["Projected December 2026"] == money(horizons["projected"][1], "USD")
+    periods = frame_with(at, "label", "range")
+    assert list(periods["label"]) == ["November 2026", "December 2026", "Q4 2026", "2026"]
+    assert periods["projected"].tolist() == pytest.approx(horizons["projected"].to_list())
     assert at.get("plotly_chart")
     assert "Enter a monthly budget" in texts(at)
 
 
-def test_the_budget_is_the_organisation_totals_whatever_series_is_shown(
-    forecast_page: AppTest, world: World
+def test_budgets_apply_to_the_series_they_were_set_for(
+    app_as: Callable[..., AppTest], world: World
 ) -> None:
-    at = forecast_page
-    at.segmented_control(key="forecast_by").set_value("ServiceName").run()
-    series = at.selectbox(key="forecast_series_ServiceName")
-    assert series.value == "Virtual Machines"  # the largest first
+    at = app_as("analyst", page="forecast")
     at.number_input(key="forecast_budget_USD").set_value(15000).run()
     assert not at.exception
-    # the burn-down compares the budget with the total, never with one service
     burn = world.contoso.forecast(budget=15000).budget
     row = burn.filter(burn["series"] == "(total)").row(0, named=True)
     assert row["overrun_date"] is not None
     text = texts(at)
     assert f"budget of USD 15,000.00 is overrun on {row['overrun_date']:%-d %B}" in text
     assert f"the month ends at {money(row['projected'], 'USD')}" in text
-    assert f"spend at most {money(row['daily_rate_needed'], 'USD')} a day" in text
-    vms = world.contoso.forecast(by="ServiceName", budget=15000).budget
-    vm_rate = vms.filter(vms["series"] == "Virtual Machines")["daily_rate_needed"][0]
-    assert money(vm_rate, "USD") not in text
-    subheaders = [unescape(s.value) for s in at.subheader]
-    assert "Budget burn-down, organisation total, November 2026" in subheaders
-    assert "Forecast of Virtual Machines" in subheaders
-    at.selectbox(key="forecast_series_ServiceName").set_value("Azure Monitor").run()
-    assert f"budget of USD 15,000.00 is overrun on {row['overrun_date']:%-d %B}" in texts(at)
-    at.number_input(key="forecast_budget_USD").set_value(40000).run()
-    assert "within the budget of USD 40,000.00" in texts(at)
+    assert "Budget burn-down, the organisation total, November 2026" in [
+        unescape(s.value) for s in at.subheader
+    ]
+    # a service has no budget of its own: the organisation's is never compared with it
+    at.segmented_control(key="forecast_by").set_value("ServiceName").run()
+    assert at.selectbox(key="forecast_series_ServiceName").value == "Virtual Machines"
+    assert "No budget is set for Virtual Machines" in texts(at)
+    assert "15,000.00" not in texts(at)
+
+
+def test_a_budget_set_for_one_service_burns_against_that_service(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = copy_workspace(world.contoso, tmp_path / "ws")
+    store = UserStore(tmp_path / "credentials.yaml")
+    store.add_organisation("contoso", ws.root, "Contoso Pharma")
+    store.add_user("ann", org="contoso", role="analyst")
+    monkeypatch.setenv("CLOUDOPTIMA__AUTH__CREDENTIALS_FILE", str(store.path))
+    ws.set_setting("series_budgets", {"ServiceName=Virtual Machines": {"USD": 3000}})
+    burn = ws.forecast(by="ServiceName").budget
+    assert burn is not None
+    assert burn["series"].to_list() == ["Virtual Machines"]
+    row = burn.row(0, named=True)
+    at = preset_login(AppTest.from_file(APP, default_timeout=120), "ann", "contoso")
+    at.run()
+    at.switch_page("pages/forecast.py").run()
+    at.segmented_control(key="forecast_by").set_value("ServiceName").run()
+    assert not at.exception
+    text = texts(at)
+    assert f"budget of USD 3,000.00 is overrun on {row['overrun_date']:%-d %B}" in text
+    assert "Budget burn-down, Virtual Machines, November 2026" in [
+        unescape(s.value) for s in at.subheader
+    ]
 
 
 def test_viewer_and_a_euro_workspace(app_as: Callable[..., AppTest]) -> None:

@@ -1,8 +1,9 @@
 """Forecast sections: freshness, month-end projection, the chart, backtest accuracy, budget burn.
 
 A budget applies to the series it was set for: the monthly budget of Settings (and of
-the field here) is the organisation's total in one billing currency, so its burn-down
-is always drawn against the total's forecast, whichever series the chart shows.
+the field here) is the organisation's total in one billing currency; a budget set for
+one subscription, service or tag value (Settings, series budgets) burns against that
+series' forecast only.
 """
 
 from __future__ import annotations
@@ -57,24 +58,56 @@ def series_name(series: str) -> str:
 
 
 def projection(result: ForecastResult, series: str, currency: str) -> None:
-    """Actual to date, the month-end projection and its 80 % range."""
-    month = one(result.month_end, series, currency).row(0, named=True)
-    band = f"{money(month['lower_80'], currency)} to {money(month['upper_80'], currency)}"
-    days = month["days_remaining"]
-    # LEAD: the next month, the quarter and the year end (each with its band) go in this row.
+    """Actual to date, this month's and next month's projections, and every horizon's band."""
+    rows = {r["horizon"]: r for r in one(result.horizons, series, currency).iter_rows(named=True)}
+    month, following = rows["month"], rows["next_month"]
     with st.container(horizontal=True):
         st.metric(
             f"Actual, 1 to {result.data_end:%-d %B}",
             money(month["actual_to_date"], currency),
             border=True,
         )
-        st.metric(
-            f"Projected {month['month']:%B} total",
-            money(month["projected"], currency),
-            border=True,
-            help=f"Actual to date plus the forecast of the {days} remaining day(s).",
-        )
-        st.metric(f"{month['month']:%B}, 80% range", band, border=True)
+        for row in (month, following):
+            st.metric(
+                f"Projected {row['label']}",
+                money(row["projected"], currency),
+                border=True,
+                help=f"80% range {band(row, currency)}; "
+                f"{row['days_remaining']} day(s) of it are forecast.",
+            )
+    frame = one(result.horizons, series, currency).select(
+        "label",
+        "actual_to_date",
+        "forecast_rest",
+        "projected",
+        pl.struct("lower_80", "upper_80")
+        .map_elements(lambda r: band(r, currency), return_dtype=pl.String)
+        .alias("range"),
+    )
+    labels = {
+        "label": "Period",
+        "actual_to_date": "Actual to date",
+        "forecast_rest": "Forecast of the remaining days",
+        "range": "80% range",
+    }
+    table(
+        frame,
+        currency=currency,
+        money=("actual_to_date", "forecast_rest", "projected"),
+        labels=labels,
+        key="forecast_horizons",
+    )
+
+
+def band(row: dict[str, Any], currency: str) -> str:
+    """An 80 % range in words."""
+    return f"{money(row['lower_80'], currency)} to {money(row['upper_80'], currency)}"
+
+
+def notes(result: ForecastResult) -> None:
+    """What a reader must know about the figures: days left out, a metric standing in."""
+    for note in result.notes:
+        st.info(plain(note), icon=":material/info:")
 
 
 def accuracy(result: ForecastResult, series: str, currency: str) -> None:
@@ -129,20 +162,37 @@ def stored_budget(ctx: PageContext, currency: str) -> float:
     return float(data.settings(ctx.ws)["budgets"].get(currency, 0.0))
 
 
-def budget_burn(ctx: PageContext, currency: str, budget: float) -> None:
-    """This month's burn-down of the organisation total against its budget."""
-    # LEAD: budgets set for one subscription, service or tag value get their own burn-down
-    # here, against that series' forecast (the organisation total is the one kept today).
-    result = data.forecast(ctx.ws, budget=budget)
-    st.subheader(f"Budget burn-down, organisation total, {result.data_end:%B %Y}")
-    history, points = one(result.history, TOTAL, currency), one(result.points, TOTAL, currency)
+def budget_burn(
+    ctx: PageContext, result: ForecastResult, series: str, currency: str, total_budget: float
+) -> None:
+    """This month's burn-down of the series shown, against the budget set for that series.
+
+    The organisation total burns against the budget of the field above (pre-filled from
+    Settings); a subscription, service or tag value only against a budget set for it.
+    """
+    if series == TOTAL:
+        if not total_budget:
+            st.caption("Enter a monthly budget to see this month's burn-down and the overrun date.")
+            return
+        result = data.forecast(ctx.ws, budget=total_budget)
+    rows = one(result.budget, series, currency) if result.budget is not None else None
+    if rows is None or rows.is_empty():
+        st.caption(
+            plain(
+                f"No budget is set for {series_name(series)}. An admin sets budgets for "
+                "one subscription, service or tag value on the Settings page."
+            )
+        )
+        return
+    row = rows.row(0, named=True)
+    st.subheader(plain(f"Budget burn-down, {series_name(series)}, {result.data_end:%B %Y}"))
+    history, points = one(result.history, series, currency), one(result.points, series, currency)
     st.plotly_chart(
-        charts.budget_burndown(history, points, budget, result.data_end, currency),
+        charts.budget_burndown(history, points, row["budget"], result.data_end, currency),
         width="stretch",
         key="forecast_burndown",
     )
-    assert result.budget is not None
-    st.text(burn_text(one(result.budget, TOTAL, currency).row(0, named=True), currency))
+    st.text(burn_text(row, currency))
 
 
 def render(ctx: PageContext) -> None:
@@ -173,6 +223,7 @@ def render(ctx: PageContext) -> None:
     by = None if picked in (None, "Total") else str(picked)
     result = data.forecast(ctx.ws, by=by)
     freshness(result)
+    notes(result)
     series = choose(result, by, currency)
     st.subheader(plain(f"Forecast of {series_name(series)}"))
     projection(result, series, currency)
@@ -183,9 +234,4 @@ def render(ctx: PageContext) -> None:
     st.caption(f"Daily cost, the last {HISTORY_DAYS} days and the forecast")
     st.plotly_chart(figure, width="stretch", key="forecast_chart")
     accuracy(result, series, currency)
-    if budget:
-        budget_burn(ctx, currency, budget)
-    else:
-        st.caption(
-            "Enter a monthly budget to see this month's burn-down and the projected overrun date."
-        )
+    budget_burn(ctx, result, series, currency, budget)

@@ -24,8 +24,11 @@ def kpis(ctx: PageContext, currency: str, start: date, last: date) -> None:
     delta = change["delta"].sum() if change.height else None
     findings = data.findings(ctx.ws, status="open").filter(pl.col("BillingCurrency") == currency)
     realized = data.realized_savings(ctx.ws, currency=currency)
-    # LEAD: forecast horizons (next month, quarter, year end) go beside this month's.
-    month_end = data.forecast(ctx.ws).month_end.filter(pl.col("BillingCurrency") == currency)
+    result = data.forecast(ctx.ws)
+    month_end = result.month_end.filter(pl.col("BillingCurrency") == currency)
+    following = result.horizons.filter(
+        pl.col("BillingCurrency") == currency, pl.col("horizon") == "next_month"
+    )
     with st.container(horizontal=True):
         st.metric(
             "Month to date",
@@ -43,6 +46,16 @@ def kpis(ctx: PageContext, currency: str, start: date, last: date) -> None:
             border=True,
             help="Cost to date plus the forecast of the month's remaining days.",
         )
+        if following.height:
+            row = following.row(0, named=True)
+            st.metric(
+                f"Forecast, {row['label']}",
+                money(row["projected"], currency),
+                border=True,
+                help=f"80% range {money(row['lower_80'], currency)} to "
+                f"{money(row['upper_80'], currency)}; the quarter and the year are on the "
+                "Forecast page.",
+            )
         st.metric(
             "Open potential savings",
             money(findings["monthly_savings"].sum(), currency) + " /mo",
