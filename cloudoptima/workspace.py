@@ -303,9 +303,22 @@ class Workspace:
         end: date | None = None,
         sensitivity: float = 3.5,
         direction: Direction = "up",
+        status: str | None = None,
     ) -> pl.DataFrame:
-        """Daily cost spikes per dimension value, with the resources behind them."""
-        return detect_anomalies(
+        """Cost anomalies, one row per event, with names, contributing resources and status.
+
+        Flags of several dimensions on one day that share resources are one event (see
+        :mod:`cloudoptima.analysis.anomaly_events`); days whose data is still arriving
+        (:mod:`cloudoptima.analysis.completeness`) are not judged. ``status`` keeps only
+        events with that status (open, acknowledged, dismissed).
+        """
+        from cloudoptima.analysis import anomaly_events, completeness
+
+        if status is not None and status not in anomaly_events.STATUSES:
+            raise CloudOptimaError(
+                f"unknown status '{status}'; use one of {', '.join(anomaly_events.STATUSES)}"
+            )
+        flags = detect_anomalies(
             self.reader,
             by=by,
             metric=metric,
@@ -314,6 +327,33 @@ class Workspace:
             sensitivity=sensitivity,
             direction=direction,
         )
+        partial = completeness.incomplete_days(self.reader, metric=metric)
+        flags = flags.join(
+            partial.select("BillingCurrency", pl.col("day").alias("date")),
+            on=["BillingCurrency", "date"],
+            how="anti",
+        )
+        dims = [by] if isinstance(by, str) else list(by)
+        events = anomaly_events.group_events(flags, dims, self.subscription_names())
+        events = anomaly_events.with_status(events, self.state.anomaly_statuses())
+        return events if status is None else events.filter(pl.col("status") == status)
+
+    def set_anomaly_status(
+        self, anomaly_id: str, status: str, *, reason: str | None = None, by: str | None = None
+    ) -> None:
+        """Acknowledge, dismiss (with ``reason``) or reopen an anomaly; kept like finding status."""
+        from cloudoptima.analysis.anomaly_events import STATUSES
+
+        if status not in STATUSES:
+            raise CloudOptimaError(f"unknown status '{status}'; use one of {', '.join(STATUSES)}")
+        if status == "dismissed" and not (reason and reason.strip()):
+            raise CloudOptimaError("dismissing an anomaly needs a reason (--reason)")
+        if self.anomalies().filter(pl.col("anomaly_id") == anomaly_id).is_empty():
+            raise CloudOptimaError(
+                f"no anomaly with id '{anomaly_id}'; list them with `cloudoptima anomalies`"
+            )
+        with self.state.transaction() as tx:
+            tx.set_anomaly_status(anomaly_id, status, reason=reason, changed_by=by)
 
     def rate_optimization(
         self,

@@ -68,39 +68,60 @@ def set_status(
     click.echo(f"{row['finding_id']}: {row['status']}{reason_text}")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
     "--by",
     "by",
     default="ServiceName,SubAccountId",
     show_default=True,
-    help="Dimensions analysed, each separately.",
+    help="Dimensions analysed, each separately; flags sharing resources are one event.",
 )
 @start_option
 @end_option
+@click.option("--status", default=None, help="open, acknowledged or dismissed.")
 @format_option
 @click.pass_context
 def anomalies(
-    ctx: click.Context, by: str, start: datetime | None, end: datetime | None, fmt: str
+    ctx: click.Context,
+    by: str,
+    start: datetime | None,
+    end: datetime | None,
+    status: str | None,
+    fmt: str,
 ) -> None:
-    """Daily cost spikes, robust to weekly seasonality, with contributing resources."""
+    """Daily cost spikes, one row per event, with contributing resources; `anomalies
+    set-status` acknowledges or dismisses one."""
+    if ctx.invoked_subcommand is not None:
+        return
     dims = tuple(b.strip() for b in by.split(",") if b.strip())
-    frame = open_workspace(ctx).anomalies(by=dims, start=day(start), end=day(end))
+    frame = open_workspace(ctx).anomalies(by=dims, start=day(start), end=day(end), status=status)
     if fmt == "table":
-        names = pl.col("contributors").list.eval(
-            pl.element().struct.field("resource_id").str.split("/").list.last()
-        )
+        names = pl.col("contributors").list.eval(pl.element().struct.field("name"))
         frame = frame.with_columns(names.list.join(", ").alias("contributors")).select(
+            "anomaly_id",
             "date",
-            "dimension",
-            "value",
+            "title",
             "BillingCurrency",
             "expected",
             "actual",
             "score",
+            "status",
             "contributors",
         )
     click.echo(render(frame, fmt, money=("expected", "actual")))
+
+
+@anomalies.command("set-status")
+@click.argument("anomaly_id")
+@click.argument("status", type=click.Choice(("open", "acknowledged", "dismissed")))
+@click.option("--reason", default=None, help="Why (required to dismiss).")
+@click.pass_context
+def anomaly_set_status(
+    ctx: click.Context, anomaly_id: str, status: str, reason: str | None
+) -> None:
+    """Acknowledge, dismiss or reopen an anomaly."""
+    open_workspace(ctx).set_anomaly_status(anomaly_id, status, reason=reason)
+    click.echo(f"{anomaly_id}: {status}" + (f" ({reason})" if reason else ""))
 
 
 @main.command()

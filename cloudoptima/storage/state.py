@@ -59,6 +59,13 @@ STORED_FINDING_COLUMNS: dict[str, pl.DataType] = {
     "last_seen": pl.Date(),
     "gone_on": pl.Date(),  # the analysis day it stopped matching; null while it matches
 }
+ANOMALY_STATUS_COLUMNS: dict[str, pl.DataType] = {
+    "anomaly_id": pl.String(),
+    "status": pl.String(),
+    "reason": pl.String(),
+    "changed_at": pl.Datetime("us"),
+    "changed_by": pl.String(),
+}
 STATUS_COLUMNS: dict[str, pl.DataType] = {
     "finding_id": pl.String(),
     "status": pl.String(),
@@ -173,6 +180,10 @@ class StateStore:
             ).fetchall()
         return [(str(r[0]), str(r[1]), r[2], str(r[3]), r[4]) for r in rows]
 
+    def anomaly_statuses(self) -> pl.DataFrame:
+        """Every status a user gave an anomaly, by anomaly id."""
+        return self._frame("SELECT * FROM anomaly_status", [], ANOMALY_STATUS_COLUMNS)
+
     def has_status(self, finding_id: str) -> bool:
         """True when a user has set the status of ``finding_id``."""
         with self._connect() as con:
@@ -276,6 +287,19 @@ class StateTx:
                 utc_now().isoformat(),
                 changed_by,
             ],
+        )
+
+    def set_anomaly_status(
+        self, anomaly_id: str, status: str, *, reason: str | None, changed_by: str | None
+    ) -> None:
+        """Record that a user acknowledged, dismissed or reopened an anomaly."""
+        self._con.execute(
+            """INSERT INTO anomaly_status (anomaly_id, status, reason, changed_at, changed_by)
+               VALUES (?, ?, ?, ?, ?)
+               ON CONFLICT (anomaly_id) DO UPDATE SET status = excluded.status,
+                   reason = excluded.reason, changed_at = excluded.changed_at,
+                   changed_by = excluded.changed_by""",
+            [anomaly_id, status, reason, utc_now().isoformat(), changed_by],
         )
 
     def add_connection(

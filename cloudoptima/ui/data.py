@@ -230,12 +230,12 @@ def plain_main() -> Iterator[None]:
 
 
 def anomalies(ws: Workspace) -> pl.DataFrame:
-    """Cost anomalies with their contributing resources."""
-    return _anomalies(str(ws.root), ws.data_version)
+    """Cost anomaly events with their contributing resources and status."""
+    return _anomalies(str(ws.root), ws.data_version, ws.state_version)
 
 
 @st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
-def _anomalies(root: str, version: int) -> pl.DataFrame:
+def _anomalies(root: str, version: int, state: int) -> pl.DataFrame:
     return open_workspace(root).anomalies()
 
 

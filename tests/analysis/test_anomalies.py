@@ -10,6 +10,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from helpers import copy_workspace
 from polars.testing import assert_frame_equal
 
 from cloudoptima import Workspace
@@ -188,3 +189,36 @@ def test_demo_has_few_other_flags(demo_anomalies: pl.DataFrame, demo_truth: dict
     assert demo_anomalies.height <= 12
     assert unexplained.height <= 4
     assert unexplained.get_column("value").n_unique() <= 1
+
+
+# -- events and their status ------------------------------------------------------------------
+
+
+def test_flags_sharing_resources_are_one_event_with_names(demo_workspace: Workspace) -> None:
+    flags = detect_anomalies(demo_workspace)
+    events = demo_workspace.anomalies()
+    adf = flags.filter(pl.col("date") == date(2026, 10, 17))
+    assert set(adf["dimension"]) == {"ServiceName", "SubAccountId"}  # flagged twice...
+    [event] = events.filter(pl.col("date") == date(2026, 10, 17)).to_dicts()  # ...one event
+    assert event["title"] == "Azure Data Factory in Contoso Pharma Production"
+    assert event["services"] == ["Azure Data Factory"]
+    assert event["subscriptions"] == ["Contoso Pharma Production"]
+    assert event["contributors"][0]["name"] == "adf-cp-prod-etl"
+    assert event["status"] == "open"
+    assert events.height < flags.height
+    assert events["anomaly_id"].n_unique() == events.height
+
+
+def test_anomaly_status_is_kept_and_checked(demo_workspace: Workspace, tmp_path: Path) -> None:
+    ws = copy_workspace(demo_workspace, tmp_path / "ws")
+    event = ws.anomalies().row(0, named=True)
+    with pytest.raises(CloudOptimaError, match="needs a reason"):
+        ws.set_anomaly_status(event["anomaly_id"], "dismissed")
+    with pytest.raises(CloudOptimaError, match="no anomaly with id 'anomaly:nope'"):
+        ws.set_anomaly_status("anomaly:nope", "acknowledged")
+    with pytest.raises(CloudOptimaError, match="unknown status"):
+        ws.set_anomaly_status(event["anomaly_id"], "closed")
+    generation = ws.data_version
+    ws.set_anomaly_status(event["anomaly_id"], "acknowledged", by="ann")
+    assert ws.anomalies(status="acknowledged")["anomaly_id"].to_list() == [event["anomaly_id"]]
+    assert ws.data_version == generation  # a status change never copies the cost data
