@@ -36,6 +36,7 @@ SAVINGS_COLUMNS = (
     "list_cost",
     "contracted_cost",
     "effective_cost",
+    "unused_commitment_cost",
     "negotiated_savings",
     "commitment_savings",
     "total_savings",
@@ -130,9 +131,10 @@ def commitment_coverage(
     Returns
     -------
     polars.DataFrame
-        period, BillingCurrency, covered_cost (EffectiveCost of Usage rows with
-        PricingCategory 'Committed' and status 'Used'), on_demand_cost (Usage rows
-        with PricingCategory 'Standard'; Spot is not eligible) and coverage =
+        period, BillingCurrency, covered_cost (the on-demand equivalent — ListCost, else
+        ContractedCost, else EffectiveCost — of Usage rows with PricingCategory
+        'Committed' and status 'Used'), on_demand_cost (the same of Usage rows with
+        PricingCategory 'Standard'; Spot is not eligible) and coverage =
         covered / (covered + on demand).
     """
     where, params = _where(
@@ -142,8 +144,10 @@ def commitment_coverage(
         "EffectiveCost IS NOT NULL",
         _eligible(service_category),
     )
-    covered = _sum_if("PricingCategory = 'Committed' AND CommitmentDiscountStatus = 'Used'")
-    on_demand = _sum_if("PricingCategory = 'Standard'")
+    # Both sides at their on-demand equivalent: covered usage at its discounted cost would
+    # make a deep discount look like low coverage.
+    covered = _equivalent_if("PricingCategory = 'Committed' AND CommitmentDiscountStatus = 'Used'")
+    on_demand = _equivalent_if("PricingCategory = 'Standard'")
     return reader.sql(
         f"""SELECT {_period(grain)} AS period, BillingCurrency,
                    {covered} AS covered_cost, {on_demand} AS on_demand_cost,
@@ -223,6 +227,12 @@ def _period(grain: str) -> str:
     return f"date_trunc({quote_literal(grain)}, ChargePeriodStart)::DATE"
 
 
+def _equivalent_if(condition: str) -> str:
+    """Sum of the on-demand equivalent (list, else contracted, else effective cost) of rows."""
+    value = "coalesce(ListCost, ContractedCost, EffectiveCost)"
+    return f"coalesce(sum({value}) FILTER (WHERE {condition}), 0)"
+
+
 def _sum_if(condition: str) -> str:
     """Sum of EffectiveCost over matching rows, 0 (not NULL) when none match."""
     return f"coalesce(sum(EffectiveCost) FILTER (WHERE {condition}), 0)"
@@ -236,31 +246,44 @@ def _savings_sql(where: str) -> str:
     )
     return f"""
     WITH base AS (SELECT * FROM costs {where}),
-    amortized AS (
-        SELECT DISTINCT BillingCurrency, BillingPeriodStart FROM base
-        WHERE _dataset IS DISTINCT FROM 'actual'),
+    amortized AS (  -- per subscription and billing period: never drop another's actual rows
+        SELECT DISTINCT BillingCurrency, coalesce(SubAccountId, '') AS _sub, BillingPeriodStart
+        FROM base WHERE _dataset IS DISTINCT FROM 'actual'),
     marked AS (
         SELECT base.*, _dataset = 'actual' AND a.BillingCurrency IS NOT NULL AS duplicate
-        FROM base LEFT JOIN amortized AS a USING (BillingCurrency, BillingPeriodStart)),
+        FROM base LEFT JOIN amortized AS a ON a.BillingCurrency = base.BillingCurrency
+             AND a._sub = coalesce(base.SubAccountId, '')
+             AND a.BillingPeriodStart = base.BillingPeriodStart),
     duplicates AS (
         SELECT BillingCurrency, count(*) AS duplicates FROM marked WHERE duplicate GROUP BY ALL),
     totals AS (
         SELECT BillingCurrency, sum(ListCost) AS list_cost,
                sum(ContractedCost) AS contracted_cost, sum(EffectiveCost) AS effective_cost,
+               {_UNUSED} AS unused_commitment_cost,
                {_savings("ListCost", "ContractedCost")} AS negotiated_savings,
-               {_savings("ContractedCost", "EffectiveCost")} AS commitment_savings,
-               {_savings("ListCost", "EffectiveCost")} AS total_savings,
-               ({_savings("ListCost", "EffectiveCost")}
-                / nullif(sum(ListCost) FILTER (WHERE EffectiveCost IS NOT NULL), 0))::DOUBLE
+               {_savings("ContractedCost", "EffectiveCost")} - {_UNUSED} AS commitment_savings,
+               {_savings("ListCost", "EffectiveCost")} - {_UNUSED} AS total_savings,
+               (({_savings("ListCost", "EffectiveCost")} - {_UNUSED})
+                / nullif(sum(ListCost) FILTER (WHERE EffectiveCost IS NOT NULL AND {_USED}), 0))::DOUBLE
                    AS effective_savings_rate,
                count(*) AS rows, sum(coalesce(EffectiveCost, BilledCost)) AS cost, {missing}
         FROM marked WHERE NOT duplicate GROUP BY BillingCurrency)
     SELECT * FROM totals LEFT JOIN duplicates USING (BillingCurrency) ORDER BY BillingCurrency"""
 
 
+# Unused commitment is cost paid for nothing: it lowers commitment and total savings and
+# the effective savings rate (FinOps Foundation: ESR = (on-demand equivalent - actual
+# amortized spend, waste included) / on-demand equivalent).
+_USED = "CommitmentDiscountStatus IS DISTINCT FROM 'Unused'"
+_UNUSED = "coalesce(sum(EffectiveCost) FILTER (WHERE CommitmentDiscountStatus = 'Unused'), 0)"
+
+
 def _savings(higher: str, lower: str) -> str:
-    """Sum of ``higher - lower`` per row, floored at 0; NULL rows are skipped."""
-    return f"sum(CASE WHEN {higher} < {lower} THEN 0 ELSE {higher} - {lower} END)"
+    """Sum of ``higher - lower`` per row of used cost, floored at 0; NULL rows are skipped."""
+    return (
+        f"sum(CASE WHEN NOT ({_USED}) THEN NULL WHEN {higher} < {lower} THEN 0 "
+        f"ELSE {higher} - {lower} END)"
+    )
 
 
 def _eligible(service_category: str | None) -> str:

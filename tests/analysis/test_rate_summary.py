@@ -31,7 +31,7 @@ def test_each_month_has_utilization_coverage_unused_and_savings(estate: Workspac
     ]
     usd = frame.filter(pl.col("BillingCurrency") == "USD")
     assert usd["utilization"].to_list() == [0.75, 0.6]
-    assert usd["coverage"].to_list() == [0.4, 1.0]
+    assert usd["coverage"].to_list() == [0.5, 1.0]  # at the on-demand equivalent
     assert [float(v) for v in usd["unused_cost"]] == [20.0, 40.0]
     for month, end in ((SEP, date(2026, 9, 30)), (OCT, date(2026, 10, 31))):
         alone = savings_summary(estate, start=month, end=end).filter(

@@ -189,14 +189,16 @@ def test_utilization_by_year_and_window(estate: Workspace) -> None:
 
 
 def test_coverage_defaults_to_virtual_machines(estate: Workspace) -> None:
-    # Disks (Compute but not discounted), SQL and Spot usage are not eligible.
+    # Disks (Compute but not discounted), SQL and Spot usage are not eligible. Both sides
+    # count at their on-demand equivalent (ListCost): ri-a's two days at 50 each, not at
+    # their discounted 30; vm2 at 100 (it was billed 90 after a negotiated discount).
     expected = pl.DataFrame(
         {
             "period": [date(2026, 9, 1), date(2026, 9, 1), date(2026, 10, 1)],
             "BillingCurrency": ["EUR", "USD", "USD"],
-            "covered_cost": money("50", "60", "60"),
-            "on_demand_cost": money("100", "90", "0"),
-            "coverage": [1 / 3, 0.4, 1.0],
+            "covered_cost": money("120", "100", "100"),
+            "on_demand_cost": money("120", "100", "0"),
+            "coverage": [0.5, 0.5, 1.0],
         }
     )
     assert_frame_equal(commitment_coverage(estate), expected)
@@ -204,7 +206,7 @@ def test_coverage_defaults_to_virtual_machines(estate: Workspace) -> None:
 
 @pytest.mark.parametrize(
     ("category", "covered", "on_demand", "coverage"),
-    [("Compute", "60", "100", 0.375), ("Databases", "0", "40", 0.0)],
+    [("Compute", "100", "112", 100 / 212), ("Databases", "0", "50", 0.0)],
 )
 def test_coverage_of_a_service_category(
     estate: Workspace, category: str, covered: str, on_demand: str, coverage: float
@@ -218,16 +220,20 @@ def test_coverage_of_a_service_category(
 
 def test_savings_per_currency_leave_out_commitment_purchases(estate: Workspace) -> None:
     # EUR: the Marketplace row's ListCost 0 < ContractedCost adds no negative savings.
+    # USD: used commitments save 30 (ri-a) + 30 (sp-b) over contracted prices, but 20 + 40
+    # of commitment went unused: paid for nothing, it takes the commitment savings to 0
+    # and the total from 117 to 57, over the 382 of list cost that was used.
     expected = pl.DataFrame(
         {
             "BillingCurrency": ["EUR", "USD"],
             "list_cost": money("240", "442"),
             "contracted_cost": money("210", "385"),
             "effective_cost": money("160", "325"),
+            "unused_commitment_cost": money("0", "60"),
             "negotiated_savings": money("40", "57"),
-            "commitment_savings": money("50", "60"),
-            "total_savings": money("90", "117"),
-            "effective_savings_rate": [90 / 240, 117 / 442],
+            "commitment_savings": money("50", "0"),
+            "total_savings": money("90", "57"),
+            "effective_savings_rate": [90 / 240, 57 / 382],
             "notes": [[], []],
         },
         schema_overrides={"notes": pl.List(pl.String)},
@@ -263,7 +269,7 @@ def test_ea_actual_export_gives_notes_not_numbers(workspace: Workspace, tmp_path
     path.write_text(EA_ACTUAL.format(sub=SUB), encoding="utf-8")
     workspace.ingest([path])
     frame = savings_summary(workspace)
-    assert frame.row(0)[:8] == ("USD", None, Decimal(24), None, None, None, None, None)
+    assert frame.row(0)[:9] == ("USD", None, Decimal(24), None, 0, None, None, None, None)
     notes = frame.get_column("notes").item().to_list()
     assert notes[0].startswith("ListCost is missing on all 2 rows (typical of EA exports")
     assert notes[1].startswith("EffectiveCost is missing on all 2 rows")
@@ -287,7 +293,7 @@ def test_actual_rows_are_not_counted_twice_beside_amortized_rows(
     workspace.ingest([amortized], kind="amortized")
     workspace.ingest([actual], kind="actual")
     frame = savings_summary(workspace)
-    assert frame.row(0)[:7] == ("USD", *(Decimal(v) for v in ("28.8", 24, 20, "4.8", 4, "8.8")))
+    assert frame.row(0)[:8] == ("USD", *(Decimal(v) for v in ("28.8", 24, 20, 0, "4.8", 4, "8.8")))
     assert frame.get_column("effective_savings_rate").item() == pytest.approx(8.8 / 28.8)
     assert frame.get_column("notes").item().to_list() == [
         "2 actual-cost rows are left out: amortized rows cover the same billing periods."
@@ -305,3 +311,63 @@ def test_empty_workspace_and_bad_grain(workspace: Workspace) -> None:
     assert all(f.is_empty() for f in (bundle.utilization, bundle.coverage, bundle.savings))
     with pytest.raises(CloudOptimaError, match="unknown grain 'fortnight'"):
         commitment_utilization(workspace, grain="fortnight")
+
+
+def test_an_actual_export_of_one_subscription_is_not_dropped_for_anothers_amortized_rows(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Negotiated savings of a subscription with only actual cost: 20, not 0."""
+    other = "/subscriptions/00000000-0000-0000-0000-00000000000b"
+    amortized, actual = tmp_path / "amortized.csv", tmp_path / "actual.csv"
+    amortized.write_text(EA_BOTH.format(sub=other, reserved=8), encoding="utf-8")
+    lines = EA_ACTUAL.format(sub=SUB).replace("0.5,12", "0.5,0.6,12").splitlines()
+    lines[0] = lines[0].replace("UnitPrice,", "UnitPrice,PayGPrice,")
+    actual.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    workspace.ingest([amortized], kind="amortized")
+    workspace.ingest([actual], kind="actual")
+    frame = savings_summary(workspace)
+    # subscription a: list 2 x 14.4, contracted 2 x 12 -> 4.8; subscription b: 4.8 as above
+    assert frame.get_column("negotiated_savings").item() == Decimal("9.6")
+    [note] = frame.get_column("notes").item().to_list()  # nothing "left out" as a duplicate
+    assert note.startswith("EffectiveCost is missing on 2 of 4 rows")
+
+
+def test_unused_commitment_lowers_the_effective_savings_rate(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """FinOps Foundation ESR: (on-demand equivalent - amortized spend incl. waste) / on-demand.
+
+    A reservation covers usage listed at 700 for 420 (40 % off) and 120 of it went unused;
+    on-demand usage of 300 was paid at list. ESR = (1,000 - 840) / 1,000 = 16 %, where
+    leaving the waste out would claim 28 %.
+    """
+    rows = [
+        row("2026-09-01", "0 420 700 700", pricing="Committed", commitment=RI_A, status="Used"),
+        row(
+            "2026-09-01",
+            "0 120 - -",
+            RESERVATION,
+            pricing="Committed",
+            commitment=RI_A,
+            status="Unused",
+            resource="ri-a",
+        ),
+        row("2026-09-01", "300 300 300 300", resource="vm2"),
+    ]
+    frame = savings_summary(ingest(workspace, tmp_path / "esr.csv", rows)).row(0, named=True)
+    assert frame["unused_commitment_cost"] == Decimal(120)
+    assert frame["commitment_savings"] == Decimal(160)  # 280 saved on usage - 120 wasted
+    assert frame["total_savings"] == Decimal(160)
+    assert frame["effective_savings_rate"] == pytest.approx(0.16)
+
+
+def test_coverage_counts_covered_usage_at_its_on_demand_equivalent(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    """Covered usage billed 80 (listed 120) beside 20 on demand: 85.7 %, not 80 %."""
+    rows = [
+        row("2026-09-01", "0 80 120 120", pricing="Committed", commitment=RI_A, status="Used"),
+        row("2026-09-01", "20 20 20 20", resource="vm2"),
+    ]
+    frame = commitment_coverage(ingest(workspace, tmp_path / "cov.csv", rows))
+    assert frame.get_column("coverage").item() == pytest.approx(120 / 140)

@@ -27,7 +27,7 @@ CONTENT = {
     "anomalies": ("anomalies in USD", "Azure Data Factory"),
     "rates": ("Effective savings rate", "Unused commitment", "VM_RI_D4s_v5_prod-web"),
     "tags": ("Tag coverage", "Spend with every required tag", "(unallocated)"),
-    "forecast": ("Projected November total", "Backtest accuracy", "Prophet"),
+    "forecast": ("Projected November 2026", "Backtest accuracy", "Prophet"),
     "ask": None,
     "reports": None,
     "data": ("Data coverage", "Import log", "Contoso Pharma Dev-Test"),
