@@ -13,7 +13,6 @@ from cloudoptima.report.formats import amount, day, money, share
 
 TOP_FINDINGS = 10
 TOP_ANOMALIES = 10
-DIMENSION_LABELS = {"ServiceName": "Service", "SubAccountId": "Subscription"}
 
 
 @section("recommendations", "Top recommendations", order=50)
@@ -60,15 +59,17 @@ def recommendations(ctx: ReportContext) -> None:
 def anomalies(ctx: ReportContext) -> None:
     """The largest cost spikes in the period and the resources behind them."""
     c = ctx.money_currency
-    found = ctx.data.anomalies().filter(pl.col("BillingCurrency") == c)
+    found = ctx.data.anomalies().filter(
+        pl.col("BillingCurrency") == c, pl.col("status") != "dismissed"
+    )
     ctx.doc.heading("Anomalies")
     if found.is_empty():
         ctx.doc.paragraph(f"No cost anomaly in {c} was found in {ctx.period.label}.")
         return
     largest = found.sort(["delta", "date"], descending=[True, False]).head(TOP_ANOMALIES)
     ctx.doc.paragraph(
-        f"{found.height} days when a service or subscription cost far more than its usual "
-        f"level in {ctx.period.label}; the {largest.height} largest:"
+        f"{found.height} cost anomalies (one per event: a service and its subscription "
+        f"spiking together count once) in {ctx.period.label}; the {largest.height} largest:"
     )
     ctx.doc.data_table(
         ("Day", "Where", f"Expected ({c})", f"Actual ({c})", f"Increase ({c})", "Top contributors"),
@@ -78,22 +79,18 @@ def anomalies(ctx: ReportContext) -> None:
     )
     ctx.doc.note(
         "Expected: the median of the 7 days before, adjusted for the weekday. A day is flagged "
-        "at a robust z-score of 3.5 or more. One spike can show under its service and its "
-        "subscription. Contributors: the resources whose own cost rose most that day."
+        "at a robust z-score of 3.5 or more. Contributors: the resources whose own cost rose "
+        "most that day. Anomalies dismissed in the app are left out."
     )
 
 
 def _anomaly_row(ctx: ReportContext, a: dict[str, Any]) -> list[str]:
-    value = a["value"]
-    if a["dimension"] == "SubAccountId":
-        value = ctx.data.subscription_label(value)
-    label = DIMENSION_LABELS.get(a["dimension"], a["dimension"])
     contributors = "; ".join(
         f"{_name(x['resource_id'])} (+{amount(x['delta'])})" for x in (a["contributors"] or [])
     )
     return [
         day(a["date"]),
-        f"{label}: {value or '(none)'}",
+        a["title"],
         amount(a["expected"]),
         amount(a["actual"]),
         amount(a["delta"]),
@@ -135,7 +132,11 @@ def _savings_table(ctx: ReportContext, s: dict[str, Any]) -> None:
         [
             ["Cost at list prices", amount(s["list_cost"])],
             ["Negotiated savings (list to contracted)", amount(s["negotiated_savings"])],
-            ["Commitment savings (contracted to effective)", amount(s["commitment_savings"])],
+            ["Unused commitment (paid, not used)", amount(s["unused_commitment_cost"])],
+            [
+                "Commitment savings (contracted to effective, less unused)",
+                amount(s["commitment_savings"]),
+            ],
             ["Total savings", amount(s["total_savings"])],
             ["Effective savings rate (ESR)", "–" if rate is None else share(rate)],
         ],

@@ -8,7 +8,7 @@ from test_smoke import (  # the server and browser of the smoke test, reused
     PAGE_TIMEOUT_MS,
     SCREENSHOTS,
     Server,
-    _assert_no_exception,
+    _assert_clean,
     _log_in,
     _settle,
     browser,
@@ -40,7 +40,7 @@ def test_a_conversation_on_the_ask_page(server: Server, browser: Browser) -> Non
         box.fill(question)
         box.press("Enter")
         _settle(page)
-    _assert_no_exception(page, "Ask")
+    _assert_clean(page, "Ask")
     expect(page.get_by_text("By resource group in October 2026", exact=False)).to_be_visible()
     expect(page.get_by_text("By resource group in September 2026", exact=False)).to_be_visible()
     expect(page.locator('[data-testid="stChatMessage"]')).to_have_count(6)
