@@ -33,7 +33,7 @@ try:
     user = login(store)
     org = choose_organisation(store, user)
     role = store.role(user, org) or "viewer"
-    st.sidebar.caption(f"{user} · {role}")
+    st.sidebar.text(f"{user} · {role}")  # a username is data: text, never Markdown
     navigation(role).run()
 except CloudOptimaError as exc:
     st.error(f"CloudOptima could not start: {exc}")

@@ -196,12 +196,15 @@ class Workspace:
         filters: Mapping[str, FilterValue] | None = None,
         inherit_tags: bool = False,
         currency: str | None = None,
+        with_fallback: bool = False,
     ) -> pl.DataFrame:
         """Billed and/or effective cost grouped by FOCUS columns or ``tag:KEY``, per currency.
 
         ``start``/``end`` are inclusive days; ``grain`` (day, week, month) adds a
         ``period`` column; ``filters`` maps dimensions to wanted values; ``currency``
-        keeps one billing currency. Costs in different currencies are never added:
+        keeps one billing currency. Where a metric is missing for a subscription and day
+        (only actual-cost exports, or amortized ones that lag), the other stands in for
+        it; ``with_fallback`` adds ``<metric>Fallback`` columns saying how much did. Costs in different currencies are never added:
         BillingCurrency is always a group column.
         """
         return breakdown(
@@ -214,7 +217,22 @@ class Workspace:
             filters=filters,
             inherit_tags=inherit_tags,
             currency=currency,
+            with_fallback=with_fallback,
         )
+
+    def cost_fallback(
+        self,
+        metric: str = "EffectiveCost",
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        currency: str | None = None,
+    ) -> pl.DataFrame:
+        """Where ``metric`` is missing and the other one stands in for it: per subscription,
+        its days and the amount (empty when every day carries ``metric``)."""
+        from cloudoptima.analysis.costs import fallback_days
+
+        return fallback_days(self.reader, metric, start=start, end=end, currency=currency)
 
     def cost_changes(
         self,

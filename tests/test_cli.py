@@ -46,6 +46,9 @@ def test_costs_json_is_an_array_of_group_objects(tmp_path: Path) -> None:
             "BillingCurrency": "USD",
             "BilledCost": 55.0,
             "EffectiveCost": 50.0,
+            # how much of each figure the other metric stood in for (none here: FOCUS has both)
+            "BilledCostFallback": 0.0,
+            "EffectiveCostFallback": 0.0,
         },
         {
             "ServiceName": "Virtual Machines",
@@ -53,6 +56,8 @@ def test_costs_json_is_an_array_of_group_objects(tmp_path: Path) -> None:
             "BillingCurrency": "USD",
             "BilledCost": 50.0,
             "EffectiveCost": 45.0,
+            "BilledCostFallback": 0.0,
+            "EffectiveCostFallback": 0.0,
         },
     ]
 
@@ -66,8 +71,9 @@ def test_costs_csv_and_table(tmp_path: Path) -> None:
         main, ["--workspace", ws, "costs", "--by", "x_ResourceGroupName", "--format", "csv"]
     )
     assert csv_out.output.splitlines() == [
-        "x_ResourceGroupName,BillingCurrency,BilledCost,EffectiveCost",
-        "RG-App,USD,42.0000000000,38.0000000000",
+        "x_ResourceGroupName,BillingCurrency,BilledCost,EffectiveCost,BilledCostFallback,"
+        "EffectiveCostFallback",
+        "RG-App,USD,42.0000000000,38.0000000000,0.0000000000,0.0000000000",
     ]
     table = runner.invoke(main, ["--workspace", ws, "costs"]).output.splitlines()
     assert table[0].split() == ["BillingCurrency", "BilledCost", "EffectiveCost"]

@@ -156,8 +156,19 @@ def costs(
         grain=grain,
         filters=parse_where(where),
         inherit_tags=inherit_tags,
+        # JSON and CSV say how much of a figure is the other metric standing in for it
+        with_fallback=fmt != "table",
     )
     click.echo(render(frame, fmt, money=MONEY))
+    if fmt == "table":
+        gaps = open_workspace(ctx).cost_fallback(start=day(start), end=day(end))
+        if gaps.height:
+            days = int(gaps["days"].sum())
+            click.echo(
+                f"Note: EffectiveCost is missing on {days} subscription-day(s) (no amortized "
+                "export covers them): BilledCost stands in for it there.",
+                err=True,
+            )
 
 
 def parse_where(conditions: tuple[str, ...]) -> dict[str, list[str]]:

@@ -118,6 +118,28 @@ def _costs(
     )
 
 
+def fallback_note(
+    ws: Workspace, *, currency: str, start: date | None = None, end: date | None = None
+) -> str | None:
+    """The sentence to show when effective cost fell back to billed cost in a range."""
+    gaps = _fallback(str(ws.root), ws.data_version, currency, start, end)
+    if gaps.is_empty():
+        return None
+    days, amount = int(gaps["days"].sum()), float(gaps["cost"].sum())
+    return (
+        f"Effective (amortized) cost is missing on {days} subscription-day(s) of this range "
+        f"(no amortized export covers them): billed cost stands in for it there, "
+        f"{currency} {amount:,.2f} of the figures."
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _fallback(
+    root: str, version: int, currency: str, start: date | None, end: date | None
+) -> pl.DataFrame:
+    return open_workspace(root).cost_fallback(start=start, end=end, currency=currency)
+
+
 def cost_changes(ws: Workspace, *, currency: str, mode: str = "mtd") -> pl.DataFrame:
     """Totals of this period against the previous one, in one currency."""
     return _cost_changes(str(ws.root), ws.data_version, currency, mode)

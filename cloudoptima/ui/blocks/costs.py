@@ -234,5 +234,9 @@ def render(ctx: PageContext) -> None:
             "No costs match these dates and filters. Widen the dates or clear a filter in the sidebar."
         )
         return
+    if view.metric == "EffectiveCost" and (
+        note := data.fallback_note(ctx.ws, currency=currency, start=view.start, end=view.end)
+    ):
+        st.info(note, icon=":material/info:")
     breakdown(frame, view, currency, last)
     movers(ctx, view.dims[0], view.metric, currency)

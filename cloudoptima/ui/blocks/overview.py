@@ -10,7 +10,7 @@ import streamlit as st
 
 from cloudoptima import charts
 from cloudoptima.ui import data
-from cloudoptima.ui.format import SEVERAL_SUBSCRIPTIONS, money, span_text, subscription_name
+from cloudoptima.ui.format import SEVERAL_SUBSCRIPTIONS, money, plain, span_text, subscription_name
 from cloudoptima.ui.session import PageContext
 from cloudoptima.ui.widgets import empty_state, pick_currency, table
 
@@ -78,6 +78,10 @@ def kpis(ctx: PageContext, currency: str, start: date, last: date) -> None:
         f"Month to date: {span_text(start, last)}, the last day with cost data. "
         f"Amounts in {currency}; savings are per month."
     )
+    if note := data.fallback_note(ctx.ws, currency=currency, start=start, end=last):
+        st.info(note, icon=":material/info:")
+    for note in result.notes:
+        st.info(plain(note), icon=":material/info:")
 
 
 def trend(ctx: PageContext, currency: str, last: date) -> None:
