@@ -719,18 +719,25 @@ class Workspace:
         summariser: Summariser | None = None,
         generated_at: datetime | None = None,
         progress: ReportProgress | None = None,
+        use_llm: bool = True,
     ) -> Report:
         """Write the PDF executive report of ``start``..``end`` (default: the last full month).
 
         ``sections`` are ids of :data:`cloudoptima.report.SECTIONS` (default: all);
         ``currency`` keeps one billing currency (default: one set of sections per
         currency). ``summariser`` may write the executive summary (its figures are
-        checked; see :mod:`cloudoptima.report.summary`). The report is stamped with the
+        checked; see :mod:`cloudoptima.report.summary`); without one, the configured
+        language model writes it when there is one (``use_llm``), else the figures do. The report is stamped with the
         workspace's last change (or ``generated_at``), so the same workspace and
         options give the same bytes. Needs the ``report`` extra.
         """
         from cloudoptima.report.builder import build_report
         from cloudoptima.report.context import ReportOptions
+
+        if summariser is None and use_llm:
+            from cloudoptima.ai.summary import llm_summariser
+
+            summariser = llm_summariser()
 
         options = ReportOptions(
             start=start,
