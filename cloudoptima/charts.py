@@ -184,7 +184,7 @@ def period_stack(
     fig.update_layout(
         barmode="stack",
         xaxis=xaxis,
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         legend={"title": {"text": label_text(" · ".join(_dimension_word(d) for d in dims))}},
         margin=MARGIN,
     )
@@ -265,7 +265,7 @@ def trend_with_forecast(history: pl.DataFrame, points: pl.DataFrame | None, curr
             )
         )
     fig.update_layout(
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         xaxis={"tickformat": "%-d %b %Y"},
         margin=MARGIN,
         hovermode="x unified",
@@ -292,7 +292,7 @@ def stacked_bars(frame: pl.DataFrame, x: str, y: str, color: str | None, currenc
         )
     fig.update_layout(
         barmode="stack",
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         showlegend=color is not None,
         margin=MARGIN,
     )
@@ -363,7 +363,7 @@ def budget_burndown(
         annotation_text=f"Budget {currency} {budget:,.2f}",
     )
     fig.update_layout(
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         xaxis={"tickformat": "%-d %b"},
         margin=MARGIN,
         hovermode="x unified",
@@ -409,7 +409,7 @@ def anomaly_window(
         )
     )
     fig.update_layout(
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         xaxis={"tickformat": "%-d %b"},
         margin=MARGIN,
         hovermode="x unified",
@@ -463,7 +463,7 @@ def rate_savings(months: pl.DataFrame, currency: str) -> Any:
     fig.update_layout(
         barmode="stack",
         xaxis={"type": "category", "tickangle": 0},
-        yaxis={"title": currency, "tickformat": ",.0f"},
+        yaxis={"title": currency, "tickformat": ",.0f", "rangemode": "tozero"},
         yaxis2={
             "title": "Effective savings rate",
             "overlaying": "y",
