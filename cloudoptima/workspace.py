@@ -95,7 +95,31 @@ class Workspace:
             )
         elif version < SCHEMA_VERSION:
             ws._upgrade()
+        else:
+            ws._refresh_stale_findings()
         return ws
+
+    def _refresh_stale_findings(self) -> None:
+        """Store findings again when the rule catalogue or its settings changed since they were
+        stored (a new cloudoptima): one write to the state store, never to the cost data, so
+        that reads stay reads. A read-only workspace computes them per read instead."""
+        if self._findings_current():
+            return
+        try:
+            with self.store.lock():
+                if self._findings_current():
+                    return  # another process refreshed them while we waited
+                version = self.data_version
+                rows, fingerprint, as_of = self._analyse(self.reader, self.settings())
+                with self.state.transaction() as tx:
+                    tx.replace_findings(version, rows, fingerprint=fingerprint, as_of=as_of)
+        except WorkspaceError:
+            return
+
+    def _findings_current(self) -> bool:
+        run = self.state.findings_run(self.data_version)
+        settings = rule_settings(self.settings())
+        return run is not None and run["fingerprint"] == findings_engine.fingerprint(settings)
 
     def _create(self) -> None:
         if self.root.exists() and not self.root.is_dir():

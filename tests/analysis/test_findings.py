@@ -193,3 +193,21 @@ def test_cli_findings_json_and_set_status(demo_workspace: Workspace, tmp_path: P
         2,
         "Error: snoozing a finding needs a date to snooze until (--until YYYY-MM-DD)",
     )
+
+
+def test_findings_stored_by_an_older_rule_catalogue_are_refreshed_on_open(
+    demo_workspace: Workspace, tmp_path: Path
+) -> None:
+    """A new cloudoptima (other rules) stores findings again at open: reads stay reads."""
+    import sqlite3
+
+    ws = copy_workspace(demo_workspace, tmp_path / "ws")
+    generation, count = ws.data_version, ws.findings().height
+    with sqlite3.connect(ws.state.path) as con:
+        con.execute("UPDATE findings_run SET fingerprint = 'an older catalogue'")
+    reopened = Workspace.open(ws.root)
+    run = reopened.state.findings_run(reopened.data_version)
+    assert run is not None
+    assert run["fingerprint"] != "an older catalogue"
+    assert reopened.data_version == generation  # no copy of the cost data
+    assert reopened.findings().height == count
