@@ -69,6 +69,7 @@ def load_cost_export(
         "replaced": "; ".join(r.describe() for r in load.replaced) or None,
         "replaced_rows": load.replaced_rows,
         "overlapping": "; ".join(o.describe() for o in load.overlaps) or None,
+        "warning": "; ".join(o.warning() for o in load.overlaps) or None,
         "message": cost_message(load),
     }
 
@@ -119,7 +120,7 @@ def cost_message(load: CostLoad) -> str:
         )
     if load.overlaps:
         ids = ", ".join(f"#{o.import_id}" for o in load.overlaps)
-        parts.append(f"overlaps {ids} without replacing it (see overlapping)")
+        parts.append(f"overlaps {ids}, both kept (see overlapping)")
     if load.ignored_columns:
         parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
     return "; ".join(parts)

@@ -207,6 +207,8 @@ class _Import:
                 self.con.execute("COMMIT")
         except BaseException:
             _rollback(self.con)
+            if fingerprint.archive is not None:
+                fingerprint.archive.unpublish()  # a full disk must not keep what failed
             raise
 
     def _archive(self) -> RawArchive | None:
@@ -234,7 +236,7 @@ class _Import:
             d.format,
             int(info.get("rows", 0)),
             str(info.get("message", "")),
-            warning=info.get("overlapping"),
+            warning=info.get("warning"),
         )
 
     def _remove_scratch(self) -> None:

@@ -66,9 +66,14 @@ def _submitted(manifest: dict[str, Any]) -> str:
 def _part_paths(folder: Path, manifest: dict[str, Any]) -> list[Path]:
     paths = []
     for index, blob in enumerate(manifest["blobs"]):
-        name = str(blob.get("blobName", "")).rsplit("/", 1)[-1]
+        name = str(blob.get("blobName", "") if isinstance(blob, dict) else "").rsplit("/", 1)[-1]
+        if name.strip() in ("", ".", ".."):
+            raise IngestError(
+                folder / "manifest.json",
+                f"blob {index + 1} ('{name}') does not name a file: the manifest is damaged",
+            )
         candidate = folder / name
-        if not name or not candidate.exists():
+        if not candidate.is_file():
             raise IngestError(
                 folder / "manifest.json",
                 f"blob {index + 1} ('{name}') is listed but missing from the folder: "

@@ -68,12 +68,18 @@ class Overlap:
     resource_groups: int
 
     def describe(self) -> str:
+        """For the import log: '#3 (actual): 1 subscription, 2 resource groups, 2026-09-03'."""
         groups = f"{self.resource_groups} resource group{'s' * (self.resource_groups != 1)}"
         subs = f"{self.subscriptions} subscription{'s' * (self.subscriptions != 1)}"
+        return f"#{self.import_id} ({self.dataset}): {subs}, {groups}, {describe_days(self.days)}"
+
+    def warning(self) -> str:
+        """What the user is told."""
         return (
-            f"#{self.import_id} ({self.dataset}) holds cost for the same {subs} and {groups} "
-            f"on {describe_days(self.days)} but is not an earlier delivery of the same export: "
-            "both are kept, so that cost may count twice; remove the import that does not belong"
+            f"holds cost that #{self.import_id} ({self.dataset}) holds too "
+            f"({self.describe().split(': ', 1)[1]}) without being a newer delivery of the same "
+            "export, so both are kept and that cost may count twice: check that the two "
+            "exports do not cover the same scope"
         )
 
 
