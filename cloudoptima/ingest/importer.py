@@ -26,7 +26,7 @@ from cloudoptima.ingest.archive import RawArchive
 from cloudoptima.ingest.detect import Detected, detect, format_of
 from cloudoptima.ingest.faults import describe, engine_errors, is_engine_error
 from cloudoptima.ingest.fingerprint import Fingerprint
-from cloudoptima.ingest.lines import LineStats, normalised_copy, too_long_error
+from cloudoptima.ingest.lines import LineStats, mixed_endings, normalised_copy, too_long_error
 from cloudoptima.ingest.manifest import find_manifests
 from cloudoptima.ingest.sniff import Sniffed, sniff
 from cloudoptima.reference.currencies import check_currency
@@ -174,12 +174,19 @@ class _Import:
         for part, part_stats in stats.items():
             if (too_long := too_long_error(part, part_stats)) is not None:
                 raise too_long from failure
-        if not any(s.mixed_endings for s in stats.values()):
+        if not stats or not self._mixed_endings():
             raise failure
         outcome = self._attempt(self._normalised(), None)
         if isinstance(outcome, CloudOptimaError):
             raise outcome
         return outcome
+
+    def _mixed_endings(self) -> bool:
+        with engine_errors(self.path):
+            return any(
+                mixed_endings(part, sniff(part).compression == "gzip")
+                for part in self.detected.parts
+            )
 
     def _normalised(self) -> Detected:
         """The detected input read from copies with CR LF turned into LF (same line numbers)."""

@@ -6,17 +6,18 @@ DuckDB's CSV reader has two blind spots this guards against:
   so the import would report 200 rows of 201; counting the file's lines independently
   tells a dropped row from a quoted line break, and names the line too long to read;
 - in strict mode it refuses a file whose line endings are mixed (CRLF lines with an
-  LF-only last line, as editing or concatenating on Windows leaves them); knowing
-  the endings are mixed lets the importer read a normalised copy instead.
+  LF-only last line, as editing or concatenating on Windows leaves them); once it has,
+  :func:`mixed_endings` tells why and the importer reads a normalised copy instead.
 
-:class:`LineCounter` takes the bytes in chunks (decompressed) and costs a few
-``bytes.count``/``find`` calls per megabyte.
+:class:`LineCounter` runs on every CSV import, so it does the least that answers the
+first question: one ``bytes.count`` and two searches that stop at the first and last
+line break of each megabyte. The exact count (blank lines, line breaks inside quoted
+cells) is made only when the cheap one disagrees with the reader.
 """
 
 from __future__ import annotations
 
 import gzip
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, cast
@@ -26,7 +27,7 @@ from cloudoptima.errors import IngestError
 # DuckDB's default max_line_size, passed explicitly so the reader and messages agree.
 MAX_LINE_BYTES = 2_000_000
 CHUNK = 1 << 20  # smaller than MAX_LINE_BYTES: a line longer than it spans chunks
-_BLANK_LINE = re.compile(rb"(?<=\n)\r?\n")  # a line break right after another
+_TAIL = 64  # bytes kept from the end, for blank lines after the last row
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,12 @@ class LineStats:
     """The lines of one text file."""
 
     lines: int  # physical lines, the last one counted even without a line break
-    breaks: int  # line breaks
-    blank: int  # empty lines (a row count must leave them out, as the readers do)
-    crlf: int  # lines ending in CR LF
+    trailing_blank: int  # empty lines at the end, which no reader counts as rows
     too_long: tuple[int, int] | None  # (line number, bytes) of the first line too long to read
 
-    @property
-    def mixed_endings(self) -> bool:
-        """Some lines end in CR LF, others in LF alone."""
-        return 0 < self.crlf < self.breaks
-
     def data_rows(self, header_lines: int) -> int:
-        """The rows a reader returns when no cell holds a line break."""
-        return max(self.lines - header_lines - self.blank, 0)
+        """The rows a reader returns when no cell holds a line break or a blank line."""
+        return max(self.lines - header_lines - self.trailing_blank, 0)
 
 
 class LineCounter:
@@ -54,19 +48,14 @@ class LineCounter:
 
     def __init__(self) -> None:
         self._breaks = 0
-        self._blank = 0
-        self._crlf = 0
         self._run = 0  # bytes of the current line so far
-        self._tail = b""  # the last two bytes fed, for patterns across chunks
-        self._size = 0
+        self._tail = b""
         self._too_long: tuple[int, int] | None = None
 
     def feed(self, chunk: bytes) -> None:
-        """Count one chunk (at most ``CHUNK`` bytes, so only lines across chunks can be too long)."""
+        """Count one chunk: at most ``CHUNK`` bytes, so only lines across chunks can be too long."""
         if not chunk:
             return
-        self._size += len(chunk)
-        self._count_patterns(chunk)
         first = chunk.find(b"\n")
         if first < 0:
             self._run += len(chunk)
@@ -74,15 +63,7 @@ class LineCounter:
             self._line_ended(self._run + first)
             self._breaks += chunk.count(b"\n")
             self._run = len(chunk) - chunk.rfind(b"\n") - 1
-        self._tail = (self._tail + chunk)[-2:]
-
-    def _count_patterns(self, chunk: bytes) -> None:
-        tail = self._tail
-        self._crlf += chunk.count(b"\r\n") + (tail.endswith(b"\r") and chunk.startswith(b"\n"))
-        straddles = tail[-1:] in (b"\n", b"\r") and chunk[:1] in (b"\n", b"\r")
-        if straddles or b"\n\n" in chunk or b"\n\r\n" in chunk:  # rare: count them exactly
-            joined = tail + chunk
-            self._blank += len(_BLANK_LINE.findall(joined)) - len(_BLANK_LINE.findall(tail))
+        self._tail = (self._tail + chunk)[-_TAIL:]
 
     def _line_ended(self, length: int) -> None:
         if self._too_long is None and length > MAX_LINE_BYTES:
@@ -90,11 +71,21 @@ class LineCounter:
 
     def stats(self) -> LineStats:
         """The counts of everything fed."""
-        unterminated = self._size > 0 and not self._tail.endswith(b"\n")
+        unterminated = bool(self._tail) and not self._tail.endswith(b"\n")
         if unterminated:
             self._line_ended(self._run)
         lines = self._breaks + unterminated
-        return LineStats(lines, self._breaks, self._blank, self._crlf, self._too_long)
+        return LineStats(lines, _trailing_blank(self._tail), self._too_long)
+
+
+def _trailing_blank(tail: bytes) -> int:
+    """Empty lines at the end of the file: '...row\\n\\r\\n\\n' has two."""
+    blank = 0
+    rest = tail
+    while rest.endswith((b"\n\n", b"\n\r\n")):
+        rest = rest[: -1 if rest.endswith(b"\n\n") else -2]
+        blank += 1
+    return blank
 
 
 def too_long_error(path: Path, stats: LineStats) -> IngestError | None:
@@ -108,6 +99,18 @@ def too_long_error(path: Path, stats: LineStats) -> IngestError | None:
         "hold: the file is damaged or a cell holds far more than a cost export writes",
         line=line,
     )
+
+
+def mixed_endings(source: Path, compressed: bool) -> bool:
+    """Whether some lines end in CR LF and others in LF alone (read only after a failure)."""
+    crlf = breaks = 0
+    tail = b""
+    with _open(source, compressed) as reader:
+        while chunk := reader.read(CHUNK):
+            crlf += chunk.count(b"\r\n") + (tail == b"\r" and chunk.startswith(b"\n"))
+            breaks += chunk.count(b"\n")
+            tail = chunk[-1:]
+    return 0 < crlf < breaks
 
 
 def normalised_copy(source: Path, compressed: bool, target: Path) -> Path:
@@ -133,6 +136,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "LineCounter",
     "LineStats",
+    "mixed_endings",
     "normalised_copy",
     "too_long_error",
 ]
