@@ -62,20 +62,27 @@ class ImportOptions:
 
 
 def expand_inputs(paths: Iterable[Path]) -> list[Path]:
-    """Files stay as given; a folder becomes its export runs, or else its files."""
+    """Files stay as given; a folder becomes its export runs, or else its files.
+
+    A folder that cannot be listed stays an input of its own: its import then fails
+    with a sentence, like any other input's.
+    """
     inputs: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            runs = find_manifests(path)
-            if runs:
-                inputs.extend(m.parent for m in runs)
-            else:
-                inputs.extend(
-                    p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")
-                )
-        else:
+        try:
+            inputs.extend(_expand(path))
+        except OSError:
             inputs.append(path)
     return inputs
+
+
+def _expand(path: Path) -> list[Path]:
+    if not path.is_dir():
+        return [path]
+    runs = find_manifests(path)
+    if runs:
+        return [m.parent for m in runs]
+    return [p for p in sorted(path.rglob("*")) if p.is_file() and not p.name.startswith(".")]
 
 
 def import_one(con: duckdb.DuckDBPyConnection, path: Path, options: ImportOptions) -> ImportResult:
@@ -125,11 +132,12 @@ class _Import:
                 if previous is not None:  # imported before: its load was interrupted
                     return self._skip(fingerprint.digest, previous)
                 outcome = self._retry(outcome, fingerprint.line_stats)
-            previous = fingerprint.previous(outcome.get("dataset") or self.expected)
+            dataset = outcome.get("dataset") or self.expected
+            previous = fingerprint.previous(dataset)
             if previous is not None:
                 _rollback(self.con)
                 fingerprint.cancel()
-                return self._skip(fingerprint.digest, previous)
+                return self._skip(fingerprint.digest, previous, dataset)
             self._commit(outcome, fingerprint)
         except BaseException:
             fingerprint.cancel()
@@ -223,10 +231,11 @@ class _Import:
             return None
         return RawArchive(self.options.raw_dir, self.path, self.detected.parts)
 
-    def _skip(self, digest: str, previous: int) -> ImportResult:
+    def _skip(self, digest: str, previous: int, dataset: str | None = None) -> ImportResult:
         message = f"already imported as #{previous}; nothing changed"
+        info = {"message": message, "dataset": dataset or self.expected}
         with engine_errors(self.path):
-            self._log(digest, "skipped", {"message": message, "dataset": self.detected.dataset})
+            self._log(digest, "skipped", info)
         d = self.detected
         return ImportResult(self.import_id, str(self.path), "skipped", d.kind, d.format, 0, message)
 

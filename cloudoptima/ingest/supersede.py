@@ -8,8 +8,11 @@ stated in the README ("What it reads"), is the one every cost import follows:
   the **same dataset** (actual, amortized or FOCUS), the **same scope** and only on the
   **days both hold**. The scope is the one the exports declare (manifest or storage
   path, :mod:`.export_identity`) when both declare one that can be compared;
-  otherwise it is inferred conservatively: every subscription and resource group the
-  earlier import holds on those days is present in the new one on those days.
+  otherwise it is inferred conservatively, subscription by subscription: every
+  resource group the earlier import holds in a subscription on the shared days is
+  present in the new one there on those days (a subscription's charges outside any
+  resource group count as a group of their own). So a newer file that re-delivers one
+  subscription of an older billing-account file replaces that subscription only.
 - An earlier delivery that arrives late (it ran before, or it is a month-to-date
   file that starts on the same day and ends sooner) keeps out of the way instead.
 - Anything else is added. Where the two imports nevertheless hold the same cost for a
@@ -122,9 +125,32 @@ class Footprint:
     def days(self) -> set[date]:
         return {cell[2] for cell in self.cells}
 
-    def pairs(self, days: Collection[date]) -> set[tuple[str, str]]:
-        """Subscription and resource group pairs with cost on ``days``."""
-        return {(sub, rg) for sub, rg, day in self.cells if day in days}
+    @property
+    def subscriptions(self) -> set[str]:
+        return {cell[0] for cell in self.cells}
+
+    def days_of(self, subs: Collection[str] | None) -> set[date]:
+        """The days with cost in ``subs`` (None: in any subscription)."""
+        return {day for sub, _, day in self.cells if subs is None or sub in subs}
+
+    def pairs(self, days: Collection[date], subs: Collection[str] | None) -> set[tuple[str, str]]:
+        """Subscription and resource group pairs with cost on ``days`` (in ``subs``)."""
+        return {
+            (sub, rg)
+            for sub, rg, day in self.cells
+            if day in days and (subs is None or sub in subs)
+        }
+
+    def slice(self, days: Collection[date], subs: Collection[str] | None) -> set[Cell]:
+        return {c for c in self.cells if c[2] in days and (subs is None or c[0] in subs)}
+
+
+@dataclass(frozen=True)
+class _Slice:
+    """Part of two imports judged together: some subscriptions (None: all) on shared days."""
+
+    subs: frozenset[str] | None
+    days: frozenset[date]
 
 
 def summarise(con: duckdb.DuckDBPyConnection, import_id: int, load: CostLoad) -> None:
@@ -143,62 +169,81 @@ def resolve_overlaps(con: duckdb.DuckDBPyConnection, import_id: int, load: CostL
     """Apply the rule of the module docstring between ``import_id`` and the imports before it."""
     new = _new_footprint(con, import_id, load)
     for old in _earlier_footprints(con, new):
-        shared = old.days  # earlier cells were read on the new import's days only
-        verdict = _judge(new, old, shared)
-        if verdict == "replace":
-            rows = _delete_days(con, old.import_id, shared)
-            load.replaced.append(Replacement(old.import_id, rows, tuple(sorted(shared))))
-            _note_replaced(con, old.import_id, import_id, rows, shared)
-        elif verdict == "keep-out":
-            load.stale_rows += _delete_days(con, import_id, shared)
-        elif verdict == "overlap":
-            both = new.cells & old.cells
-            load.overlaps.append(
-                Overlap(
-                    old.import_id,
-                    old.dataset,
-                    tuple(sorted({c[2] for c in both})),
-                    len({c[0] for c in both}),
-                    len({(c[0], c[1]) for c in both}),
-                )
+        replaced_rows, replaced_days, overlapping = 0, set[date](), set[Cell]()
+        for part in _slices(new, old):
+            verdict = _judge(new, old, part)
+            if verdict == "replace":
+                replaced_rows += _delete(con, old.import_id, part)
+                replaced_days |= part.days
+            elif verdict == "keep-out":
+                load.stale_rows += _delete(con, import_id, part)
+            elif verdict == "overlap":
+                overlapping |= new.slice(part.days, part.subs) & old.cells
+        if replaced_days:
+            load.replaced.append(
+                Replacement(old.import_id, replaced_rows, tuple(sorted(replaced_days)))
             )
+            _note_replaced(con, old.import_id, import_id, replaced_rows, replaced_days)
+        if overlapping:
+            load.overlaps.append(_overlap(old, overlapping))
 
 
-def _judge(new: Footprint, old: Footprint, shared: set[date]) -> str:
+def _slices(new: Footprint, old: Footprint) -> list[_Slice]:
+    """One slice for two runs of one declared export; else one per subscription."""
+    declared = contains(new.identity, old.identity) is not None
+    if new.dataset == old.dataset and declared:
+        return [_Slice(None, frozenset(new.days & old.days))]
+    return [
+        _Slice(frozenset([sub]), frozenset(new.days_of([sub]) & old.days_of([sub])))
+        for sub in sorted(old.subscriptions)
+    ]
+
+
+def _judge(new: Footprint, old: Footprint, part: _Slice) -> str:
     """replace | keep-out | overlap | disjoint."""
-    if not shared:
+    if not part.days:
         return "disjoint"
     if new.dataset == old.dataset:
-        late = _arrived_late(new, old, shared)
-        if not late and _covers(new, old, shared):
+        late = _arrived_late(new, old)
+        if not late and _covers(new, old, part):
             return "replace"
-        if late and _covers(old, new, shared):
+        if late and _covers(old, new, part):
             return "keep-out"
-    if new.cells & old.cells:
+    if new.slice(part.days, part.subs) & old.cells:
         return "overlap"
     return "disjoint"
 
 
-def _covers(outer: Footprint, inner: Footprint, days: set[date]) -> bool:
-    """Whether ``outer`` re-delivers everything ``inner`` holds on ``days``."""
+def _covers(outer: Footprint, inner: Footprint, part: _Slice) -> bool:
+    """Whether ``outer`` re-delivers everything ``inner`` holds in ``part``."""
     declared = contains(outer.identity, inner.identity)
     if declared is not None:
         return declared
-    return inner.pairs(days) <= outer.pairs(days)
+    return inner.pairs(part.days, part.subs) <= outer.pairs(part.days, part.subs)
 
 
-def _arrived_late(new: Footprint, old: Footprint, shared: set[date]) -> bool:
+def _arrived_late(new: Footprint, old: Footprint) -> bool:
     """Whether ``new`` is an earlier delivery than ``old`` (imported after it)."""
     new_run, old_run = new.identity.exported_at, old.identity.exported_at
     if new_run is not None and old_run is not None:
         return new_run < old_run
-    # An earlier month-to-date file: same first day, fewer days, all of them in the newer.
+    # An earlier month-to-date file: same first day, fewer days, all of them in the older.
     return (
         new.first_day == old.first_day
         and new.last_day is not None
         and old.last_day is not None
         and new.last_day < old.last_day
-        and shared == new.days
+        and new.days == old.days  # (old's cells were read on the new import's days only)
+    )
+
+
+def _overlap(old: Footprint, cells: set[Cell]) -> Overlap:
+    return Overlap(
+        old.import_id,
+        old.dataset,
+        tuple(sorted({c[2] for c in cells})),
+        len({c[0] for c in cells}),
+        len({(c[0], c[1]) for c in cells}),
     )
 
 
@@ -269,10 +314,13 @@ def _cell(row: Iterable[object]) -> Cell:
     return str(sub), str(rg), day
 
 
-def _delete_days(con: duckdb.DuckDBPyConnection, import_id: int, days: Collection[date]) -> int:
+def _delete(con: duckdb.DuckDBPyConnection, import_id: int, part: _Slice) -> int:
+    """Delete the rows of ``import_id`` in ``part``; the number deleted."""
+    in_subs = "TRUE" if part.subs is None else f"list_contains($subs, {_SUB})"
     row = con.execute(
-        f"DELETE FROM costs WHERE _import_id = ? AND list_contains(?, {_DAY})",
-        [import_id, sorted(days)],
+        f"DELETE FROM costs WHERE _import_id = $id AND list_contains($days, {_DAY}) AND {in_subs}",
+        {"id": import_id, "days": sorted(part.days)}
+        | ({} if part.subs is None else {"subs": sorted(part.subs)}),
     ).fetchone()
     return int(row[0]) if row else 0
 

@@ -179,6 +179,24 @@ def test_a_later_run_of_the_same_declared_export_replaces_even_a_resource_group_
     assert str(entry["exported_at"]) == "2026-09-08 02:00:00.123456"
 
 
+def test_a_file_re_delivering_one_subscription_replaces_that_subscription_only(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    other = "/subscriptions/00000000-0000-0000-0000-00000000000b"
+    both = focus_rows(range(1, 8)) + focus_rows(range(1, 8), sub=other)
+    workspace.ingest([write_focus(tmp_path / "account.csv", both)])
+    [result] = workspace.ingest(
+        [write_focus(tmp_path / "sub-b.csv", focus_rows(range(1, 8), sub=other, cost=30.0))]
+    )
+    assert (result.rows, result.warning) == (14, None)
+    assert result.message == "14 focus cost rows; replaced 14 rows of the older export #1"
+    by_sub = workspace.costs(by="SubAccountId").sort("SubAccountId")
+    assert by_sub.select("SubAccountId", "BilledCost").rows() == [
+        (SUB, Decimal(7 * (10 + 11))),
+        (other, Decimal(7 * (30 + 31))),
+    ]
+
+
 def test_an_actual_export_over_focus_cost_is_kept_and_reported(
     tmp_path: Path, workspace: Workspace
 ) -> None:
