@@ -228,6 +228,22 @@ def test_values_that_break_the_workspace_later_are_refused_naming_the_row(
     assert workspace.sql("SELECT count(*) FROM costs").item() == 0
 
 
+@pytest.mark.parametrize("value", ["inf", "NaN", "-1e400"])
+def test_a_quantity_that_is_no_finite_number_is_refused(
+    tmp_path: Path, workspace: Workspace, value: str
+) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "BilledCost,EffectiveCost,BillingCurrency,ChargePeriodStart,PricingQuantity\n"
+        "1.5,1.0,EUR,2026-09-01T00:00:00Z,3\n"
+        f"1.5,1.0,EUR,2026-09-02T00:00:00Z,{value}\n"
+    )
+    [result] = workspace.ingest([path])
+    assert result.error == (
+        f"q.csv, row 2, line 3, column 'PricingQuantity': '{value}' is not a finite number"
+    )
+
+
 def test_a_legacy_export_with_a_currency_symbol_is_refused(
     tmp_path: Path, workspace: Workspace
 ) -> None:
