@@ -137,8 +137,9 @@ class Store:
         with storage_errors(self.root):
             self.root.mkdir(parents=True, exist_ok=True)
         with self.lock():
-            self._purge_leftovers()
-            number = self.generation() + 1
+            with storage_errors(self.root):
+                self._purge_leftovers()
+                number = self.generation() + 1
             target = self.root / f"db-{number:06d}.duckdb"
             scratch = self.root / f".db-{number:06d}.duckdb.tmp"
             con = self._open_scratch(scratch, memory_limit, progress_bar)
@@ -214,7 +215,8 @@ class Store:
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # best effort: the write goes on regardless
+                    path.unlink(missing_ok=True)
 
     @staticmethod
     def _discard(scratch: Path) -> None:

@@ -294,13 +294,25 @@ def test_no_query_overflows_on_the_largest_accepted_values(
 def test_the_forecast_does_not_overflow_on_the_largest_accepted_values(
     tmp_path: Path, workspace: Workspace
 ) -> None:
-    rows = [
-        row.replace("10.0,9.0,", f"{LARGEST},{LARGEST},", 1)
-        for month in ("2026-07", "2026-08", "2026-09")
-        for row in focus_rows(range(1, 29), month=month)
-    ]
-    workspace.ingest([write_focus(tmp_path / "largest.csv", rows)])
-    assert workspace.forecast(horizon=7).month_end.height >= 1
+    # 90 days in a row (no gap a seasonal baseline would read as zero cost)
+    template = focus_rows(range(1, 2), resources=1)[0].replace("10.0,9.0,", f"{LARGEST},{LARGEST},")
+    rows = []
+    for offset in range(90):
+        day = datetime(2026, 7, 1) + timedelta(days=offset)
+        month = f"{day:%Y-%m}-01T00:00:00Z"
+        following = f"{(day.replace(day=28) + timedelta(days=4)):%Y-%m}-01T00:00:00Z"
+        rows.append(
+            template.replace(
+                "2026-09-01T00:00:00Z,2026-10-01T00:00:00Z", f"{month},{following}"
+            ).replace(
+                "2026-09-01T00:00:00Z,2026-09-02T00:00:00Z",
+                f"{day:%Y-%m-%d}T00:00:00Z,{day + timedelta(days=1):%Y-%m-%d}T00:00:00Z",
+            )
+        )
+    [result] = workspace.ingest([write_focus(tmp_path / "largest.csv", rows)])
+    assert (result.status, result.rows) == ("loaded", 90), result.error
+    month_end = workspace.forecast(horizon=7).month_end.row(0, named=True)
+    assert month_end["projected"] == pytest.approx(30 * float(LARGEST), rel=1e-3)
 
 
 # -- faults in the shape of the input ----------------------------------------------------
