@@ -27,8 +27,11 @@ IMPORT_TABLE = (
     "format",
     "dataset",
     "rows",
-    "billing_period_start",
+    "first_day",
+    "last_day",
     "file",
+    "replaced",
+    "overlapping",
     "error",
 )
 
@@ -83,20 +86,26 @@ def ingest(
 
 
 def report(results: list[ImportResult]) -> None:
-    """One line per import: loaded/skipped with its message, FAILED with its error."""
+    """One line per import: loaded/skipped with its message, FAILED with its error.
+
+    An import that overlaps an earlier one without replacing it gets a WARNING line
+    (on stderr, like failures): both are kept, and the user must know.
+    """
     for result in results:
         name = Path(result.file).name
         if result.status == "failed":
             click.echo(f"FAILED  {result.error}", err=True)
-        else:
-            click.echo(f"{result.status:<7} {name}: {result.message}")
+            continue
+        click.echo(f"{result.status:<7} {name}: {result.message}")
+        if result.warning:
+            click.echo(f"WARNING {name}: {result.warning}", err=True)
 
 
 @main.command()
 @format_option
 @click.pass_context
 def imports(ctx: click.Context, fmt: str) -> None:
-    """Show the import log, newest first."""
+    """Show the import log, newest first: what each import holds, replaced and overlaps."""
     frame = open_workspace(ctx).imports()
     if fmt == "table":
         frame = frame.select(IMPORT_TABLE)

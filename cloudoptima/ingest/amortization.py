@@ -56,11 +56,23 @@ def _decide(
     if row and row[1]:
         return "actual", None
     # Only now may the name speak: on-demand rows read the same in both datasets.
-    name = " ".join(p.name.lower() for p in (detected.path, *detected.parts))
-    guess = "amortized" if "amortiz" in name else ("actual" if "actual" in name else None)
+    guess = dataset_from_name(detected)
     if guess:
         note = (
             f"dataset '{guess}' taken from the file name: no row tells actual from amortized cost"
         )
         return guess, note
     return "actual", "no row tells actual from amortized cost: loaded as actual"
+
+
+def dataset_from_name(detected: Detected) -> str | None:
+    """'amortized' or 'actual' when the file (or run folder) name says so."""
+    name = " ".join(p.name.lower() for p in (detected.path, *detected.parts))
+    return "amortized" if "amortiz" in name else ("actual" if "actual" in name else None)
+
+
+def expected_dataset(detected: Detected) -> str | None:
+    """The dataset a cost input will be stored as, unless its rows say otherwise."""
+    if detected.kind != "cost":
+        return None
+    return detected.dataset or dataset_from_name(detected) or "actual"

@@ -18,6 +18,23 @@ from cloudoptima.storage.schema import QUANTITY
 from cloudoptima.storage.sql import quote_literal
 
 REQUIRED_FIELDS = ("date", "cost")
+# Workspace column -> the export field its value comes from (to name a bad value's cell).
+RAW_FIELDS = {
+    "ChargePeriodStart": "date",
+    "BillingPeriodStart": "billingperiodstartdate",
+    "BillingPeriodEnd": "billingperiodenddate",
+    "BilledCost": "cost",
+    "EffectiveCost": "cost",
+    "BillingCurrency": "currency",
+    "ListCost": "paygcostinbillingcurrency",
+    "ContractedUnitPrice": "unitprice",
+    "ListUnitPrice": "paygprice",
+    "x_EffectiveUnitPrice": "effectiveprice",
+    "x_BilledCostInUsd": "costinusd",
+    "x_EffectiveCostInUsd": "costinusd",
+    "ConsumedQuantity": "quantity",
+    "x_BillingExchangeRate": "exchangeratepricingtobilling",
+}
 # The Cost Management export flavours, in the order their probes are tried.
 LEGACY_FORMATS = ("payg", "mca-partner", "mca", "ea", "ea-legacy", "azure-usage")
 
@@ -198,7 +215,7 @@ def _list_cost(c: LegacyColumns) -> str:
 def _currency(c: LegacyColumns, default: str | None) -> str:
     # --currency comes from the user: only a valid ISO 4217 code, and only as a quoted literal.
     fallback = quote_literal(check_currency(default, what="--currency")) if default else "NULL"
-    return f"upper(coalesce({c.ref('currency')}, {fallback}))"
+    return f"upper(trim(coalesce({c.ref('currency')}, {fallback})))"
 
 
 def _charge_category(chargetype: str, present: bool) -> str:

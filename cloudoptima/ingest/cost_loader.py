@@ -17,9 +17,11 @@ from cloudoptima.errors import IngestError
 from cloudoptima.ingest import azure_exports, focus
 from cloudoptima.ingest.amortization import settle_dataset
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.export_identity import identity_of
 from cloudoptima.ingest.formats import Format, register
 from cloudoptima.ingest.lookups import register_lookups
 from cloudoptima.ingest.manifest import expected_rows
+from cloudoptima.ingest.plausible import check_plausible
 from cloudoptima.ingest.sniff import sniff
 from cloudoptima.ingest.source import (
     Source,
@@ -30,7 +32,7 @@ from cloudoptima.ingest.source import (
     translate_csv_error,
 )
 from cloudoptima.ingest.sqltypes import missing_error, parse_failure
-from cloudoptima.ingest.supersede import CostLoad, replace_superseded, scope_of, summarise
+from cloudoptima.ingest.supersede import CostLoad, resolve_overlaps, scope_of, summarise
 from cloudoptima.storage.schema import COST_COLUMNS
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
 
 _PROBLEMS = {
     "number": "'{value}' is not a number",
+    "large": "'{value}' is too large a number to be an amount or a quantity",
     "date": "'{value}' is not a date Azure writes (ISO 8601, MM/dd/yyyy or M/d/yyyy)",
     "boolean": "'{value}' is not true or false",
     "json": "'{value}' is not a JSON object of tags",
@@ -51,15 +54,23 @@ def load_cost_export(
 ) -> dict[str, Any]:
     """The loader of every cost format: rows, period, scope and the import-log message."""
     load = load_costs(con, detected, import_id, currency=options.currency)
-    _check_manifest_rows(detected, load.rows + load.stale_rows)
+    _check_manifest_rows(detected, load.read_rows)
     return {
         "rows": load.rows,
+        "read_rows": load.read_rows,
         "dataset": load.dataset,
         "scope": load.scope,
+        "scope_source": load.identity.source,
+        "exported_at": load.identity.exported_at,
         "billing_period_start": load.period_start,
         "billing_period_end": load.period_end,
+        "first_day": load.first_day,
+        "last_day": load.last_day,
+        "replaced": "; ".join(r.describe() for r in load.replaced) or None,
+        "replaced_rows": load.replaced_rows,
+        "overlapping": "; ".join(o.describe() for o in load.overlaps) or None,
+        "warning": "; ".join(o.warning() for o in load.overlaps) or None,
         "message": cost_message(load),
-        "replaced": load.replaced_imports,
     }
 
 
@@ -74,34 +85,42 @@ def load_costs(
     src = source_of(detected)
     if detected.format == "focus":
         load = CostLoad("focus")
-        mapped = _focus_mapping(detected, src, load)
+        raw = _focus_mapping(detected, src, load)
         if detected.file_type == "csv":
-            _insert_focus_csv(con, detected, src, mapped, import_id)
+            _insert_focus_csv(con, detected, src, raw, import_id)
         else:
-            _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
+            _insert(con, detected, src, _focus_exprs(raw), None, import_id, "focus")
     else:
         register_lookups(con)
-        exprs, joins, load = _plan_legacy(detected, src, currency)
+        exprs, joins, load, raw = _plan_legacy(detected, src, currency)
         _insert(con, detected, src, exprs, joins, import_id, load.dataset)
         if detected.dataset is None:
             load.dataset, note = settle_dataset(con, detected, import_id)
             load.notes.extend([note] if note else [])
+    check_plausible(con, detected, import_id, src, raw)
     summarise(con, import_id, load)
-    replace_superseded(con, import_id, load)
-    load.scope = scope_of(con, detected, import_id)
+    load.read_rows = load.rows
+    load.identity = identity_of(detected)
+    resolve_overlaps(con, import_id, load)
+    if load.stale_rows:
+        summarise(con, import_id, load)
+    load.scope = scope_of(con, load, import_id)
     return load
 
 
 def cost_message(load: CostLoad) -> str:
     """The import-log message of a cost import."""
     parts = [f"{load.rows} {load.dataset} cost rows", *load.notes]
-    if load.replaced_imports:
-        ids = ", ".join(f"#{i}" for i in load.replaced_imports)
+    if load.replaced:
+        ids = ", ".join(f"#{r.import_id}" for r in load.replaced)
         parts.append(f"replaced {load.replaced_rows} rows of the older export {ids}")
     if load.stale_rows:
         parts.append(
-            f"{load.stale_rows} rows kept out: a newer export of the same period is already loaded"
+            f"{load.stale_rows} rows kept out: a newer delivery of the same export is already loaded"
         )
+    if load.overlaps:
+        ids = ", ".join(f"#{o.import_id}" for o in load.overlaps)
+        parts.append(f"overlaps {ids}, both kept (see overlapping)")
     if load.ignored_columns:
         parts.append("ignored columns: " + ", ".join(load.ignored_columns[:8]))
     return "; ".join(parts)
@@ -165,7 +184,7 @@ def _insert_focus_csv(
 
 def _plan_legacy(
     detected: Detected, src: Source, currency: str | None
-) -> tuple[dict[str, str], tuple[str, str], CostLoad]:
+) -> tuple[dict[str, str], tuple[str, str], CostLoad, dict[str, tuple[str, str]]]:
     cols = azure_exports.LegacyColumns(src.cells, src.refs)
     _check_legacy_columns(detected, cols, currency)
     # Unknown (None): both cost columns are filled and the stored rows decide later.
@@ -179,7 +198,8 @@ def _plan_legacy(
     mapped = {required[f]: cols.fields[f] for f in required}
     if cols.has("currency"):
         mapped["BillingCurrency"] = cols.fields["currency"]
-    return _required(exprs, mapped, tuple(mapped)), azure_exports.lookup_joins(cols), load
+    raw = {column: cols.fields[f] for column, f in azure_exports.RAW_FIELDS.items() if cols.has(f)}
+    return _required(exprs, mapped, tuple(mapped)), azure_exports.lookup_joins(cols), load, raw
 
 
 def _check_legacy_columns(

@@ -1,67 +1,142 @@
-"""The content hash that tells a file imported before, computed beside the load."""
+"""The content hash that tells a file imported before, computed beside the load.
+
+The same thread also counts the lines of CSV inputs (:mod:`.lines`: what DuckDB's
+reader may drop or refuse) and, once the hash is new, writes the raw archive copy
+(:mod:`.archive`), all on a core the load leaves partly idle.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import zlib
 from pathlib import Path
 from threading import Event, Thread
 
 import duckdb
 
+from cloudoptima.ingest.archive import Cancelled, RawArchive
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.lines import CHUNK, LineCounter, LineStats
+
+_GZIP_MAGIC = b"\x1f\x8b"
+Known = dict[tuple[str, str | None], int]  # (content hash, dataset) -> the import that loaded it
 
 
 def content_hash(path: Path, detected: Detected | None = None, stop: Event | None = None) -> str:
-    """SHA-256 of a file, or of an export run's manifest and parts in order."""
+    """SHA-256 of a file, or of an export run's parts in order."""
+    digest, _ = _hash_and_count(path, detected, stop, count=False)
+    return digest
+
+
+def _hash_and_count(
+    path: Path, detected: Detected | None, stop: Event | None, *, count: bool
+) -> tuple[str, dict[Path, LineStats]]:
     digest = hashlib.sha256()
     files = list(detected.parts) if detected and path.is_dir() else [path]
+    stats: dict[Path, LineStats] = {}
     for file in files:
+        counter = _Counter() if count else None
         with file.open("rb") as handle:
-            while chunk := handle.read(1 << 20):
+            while chunk := handle.read(CHUNK):
                 if stop is not None and stop.is_set():
-                    return ""
+                    return "", {}
                 digest.update(chunk)
-    return digest.hexdigest()
+                if counter is not None:
+                    counter.feed(chunk)
+        if counter is not None:
+            stats[file] = counter.stats()
+    return digest.hexdigest(), stats
+
+
+class _Counter:
+    """A LineCounter over the decompressed text of a plain or gzip file."""
+
+    def __init__(self) -> None:
+        self.lines = LineCounter()
+        self._gunzip: zlib._Decompress | None = None
+        self._started = False
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._started:
+            self._started = True
+            if chunk.startswith(_GZIP_MAGIC):
+                self._gunzip = zlib.decompressobj(wbits=47)  # a gzip header, read
+        if self._gunzip is None:
+            self.lines.feed(chunk)
+            return
+        data = chunk
+        while data:
+            self.lines.feed(self._gunzip.decompress(data, CHUNK))
+            data = self._gunzip.unconsumed_tail
+            if self._gunzip.eof and self._gunzip.unused_data:  # another gzip member
+                data = self._gunzip.unused_data + data
+                self._gunzip = zlib.decompressobj(wbits=47)
+
+    def stats(self) -> LineStats:
+        return self.lines.stats()
 
 
 class Fingerprint:
-    """The content hash, computed in a thread while the file loads.
+    """The content hash (and line counts, and archive copy), computed in a thread.
 
-    Hashing a large export takes about an eighth of loading it, on a core the load
-    leaves partly idle. A hash already in the import log interrupts the load (again
-    and again, until the importer settles, since an interrupt between two statements
-    is lost), so a file offered again costs little more than its hash, as before.
+    Hashing a large export takes about an eighth of loading it. A hash already in the
+    import log for the dataset the file is expected to load as interrupts the load
+    (again and again, until the importer settles, since an interrupt between two
+    statements is lost), so a file offered again costs little more than its hash.
     """
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, detected: Detected) -> None:
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        detected: Detected,
+        *,
+        expected: str | None,
+        archive: RawArchive | None = None,
+    ) -> None:
         self._con = con
-        self._known = loaded_hashes(con)
+        self._known = loaded_keys(con)
         self._settled = Event()  # the importer stopped loading: no more interrupts
-        self._cancelled = Event()  # the import is abandoned: stop hashing
+        self._stop = Event()  # the import is abandoned, or its copy unwanted: stop copying
         self._digest: str | None = None
+        self._stats: dict[Path, LineStats] = {}
         self._error: BaseException | None = None
-        self._thread = Thread(target=self._run, args=(path, detected), name="content-hash")
+        self.archive = archive
+        count = detected.file_type == "csv"
+        self._thread = Thread(
+            target=self._run, args=(path, detected, expected, count), name="content-hash"
+        )
         self._thread.start()
 
-    def _run(self, path: Path, detected: Detected) -> None:
+    def _run(self, path: Path, detected: Detected, expected: str | None, count: bool) -> None:
         try:
-            self._digest = content_hash(path, detected, self._cancelled)
+            digest, self._stats = _hash_and_count(path, detected, self._stop, count=count)
+            self._digest = digest
+            if (digest, expected) in self._known:
+                while not self._settled.wait(0.02):
+                    self._con.interrupt()
+            elif self.archive is not None and digest:
+                self.archive.write(digest, self._stop)
+        except Cancelled:
+            return
         except BaseException as exc:  # handed to the importing thread by settle()
             self._error = exc
-            return
-        if self._digest in self._known:
-            while not self._settled.wait(0.02):
-                self._con.interrupt()
 
-    def settle(self) -> int | None:
-        """Stop interrupting, wait for the hash; the import that loaded it before, if any."""
+    def settle(self, *, keep_copy: bool = True) -> str:
+        """Stop interrupting and wait for the thread; the hash.
+
+        ``keep_copy`` False stops an archive copy still being written (the load failed).
+        """
+        if not keep_copy:
+            self._stop.set()
         while self._digest is None and self._error is None and self._thread.is_alive():
             self._thread.join(0.05)
         self._settled.set()
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return self._known.get(self.digest)
+        assert self._digest is not None
+        return self._digest
 
     @property
     def digest(self) -> str:
@@ -69,16 +144,32 @@ class Fingerprint:
         assert self._digest is not None
         return self._digest
 
+    @property
+    def line_stats(self) -> dict[Path, LineStats]:
+        """Line counts of each CSV part (after :meth:`settle`); empty for other inputs."""
+        return self._stats
+
+    def previous(self, dataset: str | None) -> int | None:
+        """The import that loaded this content as ``dataset`` before, if any."""
+        return self._known.get((self.digest, dataset))
+
     def cancel(self) -> None:
-        """Stop hashing and interrupting (the import is abandoned)."""
-        self._cancelled.set()
+        """Stop hashing, copying and interrupting (the import is abandoned)."""
+        self._stop.set()
         self._settled.set()
         self._thread.join()
+        if self.archive is not None:
+            self.archive.discard()
 
 
-def loaded_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Content hash -> the first import that loaded it."""
+def loaded_keys(con: duckdb.DuckDBPyConnection) -> Known:
+    """(Content hash, dataset) -> the first import that loaded it.
+
+    The dataset is part of the key: an estate without commitments exports byte-identical
+    actual and amortized files, and each must still fill its own cost column.
+    """
     rows = con.execute(
-        "SELECT content_hash, min(import_id) FROM imports WHERE status = 'loaded' GROUP BY 1"
+        """SELECT content_hash, dataset, min(import_id) FROM imports
+           WHERE status IN ('loaded', 'replaced') AND content_hash IS NOT NULL GROUP BY 1, 2"""
     ).fetchall()
-    return {str(digest): int(first) for digest, first in rows}
+    return {(str(digest), dataset): int(first) for digest, dataset, first in rows}

@@ -88,7 +88,7 @@ def focus_select(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()
         # Azure mixes '/resourceGroups/' and '/RESOURCEGROUPS/' casing; ids join lower-cased.
         exprs["ResourceId"] = f"lower({exprs['ResourceId']})"
     if "BillingCurrency" in exprs:
-        exprs["BillingCurrency"] = f"upper({exprs['BillingCurrency']})"
+        exprs["BillingCurrency"] = f"upper(trim({exprs['BillingCurrency']}))"
     if "ChargePeriodEnd" not in exprs and "ChargePeriodStart" in exprs:
         exprs["ChargePeriodEnd"] = f"{exprs['ChargePeriodStart']} + INTERVAL 1 DAY"
     if "BillingPeriodStart" not in exprs and "ChargePeriodStart" in exprs:

@@ -13,9 +13,17 @@ _DATASETS = {"focuscost": "focus", "actualcost": "actual", "amortizedcost": "amo
 
 
 def find_manifests(folder: Path) -> list[Path]:
-    """Every export run under ``folder``, oldest run first."""
+    """Every export run under ``folder``, oldest run first (a damaged manifest's run first:
+    its import then says what is wrong with it)."""
     manifests = sorted(folder.rglob("manifest.json"))
-    return sorted(manifests, key=lambda m: _submitted(_read(m)))
+    return sorted(manifests, key=_submitted_at)
+
+
+def _submitted_at(manifest: Path) -> str:
+    try:
+        return _submitted(_read(manifest))
+    except IngestError:
+        return ""
 
 
 def detect_export_run(folder: Path, kind: str | None) -> Detected:
@@ -53,6 +61,10 @@ def _read(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise IngestError(path, f"is not a readable export manifest ({exc})") from exc
+    except RecursionError:
+        raise IngestError(
+            path, "is not a readable export manifest: it is nested too deeply"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("blobs"), list):
         raise IngestError(path, "is not an export manifest: it has no 'blobs' list")
     return data
@@ -66,9 +78,14 @@ def _submitted(manifest: dict[str, Any]) -> str:
 def _part_paths(folder: Path, manifest: dict[str, Any]) -> list[Path]:
     paths = []
     for index, blob in enumerate(manifest["blobs"]):
-        name = str(blob.get("blobName", "")).rsplit("/", 1)[-1]
+        name = str(blob.get("blobName", "") if isinstance(blob, dict) else "").rsplit("/", 1)[-1]
+        if name.strip() in ("", ".", ".."):
+            raise IngestError(
+                folder / "manifest.json",
+                f"blob {index + 1} ('{name}') does not name a file: the manifest is damaged",
+            )
         candidate = folder / name
-        if not name or not candidate.exists():
+        if not candidate.is_file():
             raise IngestError(
                 folder / "manifest.json",
                 f"blob {index + 1} ('{name}') is listed but missing from the folder: "

@@ -128,6 +128,7 @@ def _null(column: str) -> str:
 
 _PROBLEMS = {
     "number": "{written} is not a number: {value!r}",
+    "large": "{written} is too large a number: {value!r}",
     "date": "{written} is not an ISO 8601 timestamp: {value!r}",
     "missing": "{written} is empty",
 }

@@ -238,6 +238,16 @@ def _first_row(lines: list[str], delimiter: str) -> tuple[str, ...]:
 def _parse_json(path: Path, text: str) -> list[Any]:
     """One JSON document, or JSON lines; a syntax error names its line and column."""
     try:
+        return _parse_documents(path, text)
+    except RecursionError:
+        # Python's parser recurses per level: 100,000 nested brackets exhaust its stack.
+        raise IngestError(
+            path, "is JSON nested too deeply to read (thousands of levels; no export nests so)"
+        ) from None
+
+
+def _parse_documents(path: Path, text: str) -> list[Any]:
+    try:
         return [json.loads(text)]
     except json.JSONDecodeError as error:
         if error.msg != "Extra data":

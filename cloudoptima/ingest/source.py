@@ -15,11 +15,13 @@ import duckdb
 
 from cloudoptima.errors import IngestError
 from cloudoptima.ingest.detect import Detected
+from cloudoptima.ingest.lines import MAX_LINE_BYTES
 from cloudoptima.ingest.sniff import Sniffed, sniff
 from cloudoptima.storage.sql import quote_ident, quote_literal
 
 _CSV_LINE = re.compile(r"CSV Error on Line: (\d+)")
 _COLUMNS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+_TOO_LONG = re.compile(r"Maximum line size of \d+ bytes exceeded\. Actual Size:\s*(\d+)")
 NULL_STRINGS = ("", "NULL")  # FOCUS-Sample-Data writes the literal NULL
 
 
@@ -63,10 +65,13 @@ def csv_relation(files: str, sniffed: Sniffed, columns: dict[str, str], **option
     )
     nulls = "[" + ", ".join(quote_literal(n) for n in NULL_STRINGS) + "]"
     extra = "".join(f", {name}={value}" for name, value in options.items())
+    # From the content, not the name: gzip named .csv is gzip, plain text named .gz is not.
+    compression = "'gzip'" if sniffed.compression == "gzip" else "'none'"
     return (
         f"read_csv({files}, auto_detect=false, header=true, skip={header.skip_lines}, "
         f"delim={quote_literal(header.delimiter)}, quote='\"', escape='\"', "
-        f"columns={types}, nullstr={nulls}, strict_mode=true{extra})"
+        f"columns={types}, nullstr={nulls}, strict_mode=true, compression={compression}, "
+        f"max_line_size={MAX_LINE_BYTES}{extra})"
     )
 
 
@@ -82,16 +87,33 @@ def translate_csv_error(path: Path, exc: duckdb.Error) -> IngestError | None:
     if not line:
         return None
     columns = _COLUMNS.search(text)
-    if columns:
+    too_long = _TOO_LONG.search(text)
+    if too_long:
+        message = (
+            f"the line is {int(too_long.group(1)):,} bytes long, more than the "
+            f"{MAX_LINE_BYTES:,} a row may hold: the file is damaged or a cell holds far "
+            "more than a cost export writes"
+        )
+    elif columns:
         message = (
             f"expected {columns.group(1)} columns like the header but found {columns.group(2)}: "
             "the row is truncated or uses another delimiter or unbalanced quotes"
         )
-    elif "quote" in text.lower():
-        message = "a quoted value is never closed (unbalanced quotes)"
     else:
-        message = "the row cannot be read as CSV: " + text.splitlines()[0]
+        message = next(
+            (sentence for phrase, sentence in _CSV_PROBLEMS if phrase in text.lower()),
+            "the row cannot be read as CSV (a damaged row, or a delimiter or quote out of place)",
+        )
     return IngestError(path, message, line=int(line.group(1)))
+
+
+# What DuckDB's reader says (every message also lists its options, 'quote = "' among them,
+# so a phrase must be the reader's own words) -> the sentence the user reads.
+_CSV_PROBLEMS = (
+    ("unterminated quote", "a quoted value is never closed (unbalanced quotes)"),
+    ("invalid unicode", "the row is not valid UTF-8 text"),
+    ("state machine", "the row cannot be read as CSV: its quotes or line endings are out of place"),
+)
 
 
 def locate_value(

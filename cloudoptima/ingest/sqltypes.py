@@ -37,10 +37,23 @@ def missing_error(column: str) -> str:
     return f"error({quote_literal(ERROR_TAG + _SEP + column + _SEP + 'missing' + _SEP)})"
 
 
+# A number as text: what tells "too large" (1e308 as a DECIMAL) from "not a number" ('$5').
+NUMBER_SHAPE = r"\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\s*"
+
+
 def as_number(raw: str, column: str, sql_type: str = MONEY) -> str:
-    """Raw text -> number of ``sql_type``; non-numeric text is an error."""
+    """Raw text -> number of ``sql_type``; non-numeric text is an error, and so is a
+    number the type cannot hold (too large, or not finite for DOUBLE)."""
     cast = f"TRY_CAST({raw} AS {sql_type})"
-    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE coalesce({cast}, {_fail(column, 'number', raw)}) END"
+    if sql_type == "DOUBLE":
+        # DOUBLE takes 'inf', 'nan' and 1e400 (as inf): sums of them are no figure at all
+        cast = f"(CASE WHEN isfinite({cast}) THEN {cast} END)"
+    shaped = f"regexp_full_match({raw}, {quote_literal(NUMBER_SHAPE)})"
+    failure = (
+        f"CASE WHEN {shaped} THEN {_fail(column, 'large', raw)} "
+        f"ELSE {_fail(column, 'number', raw)} END"
+    )
+    return f"CASE WHEN {raw} IS NULL THEN NULL ELSE coalesce({cast}, {failure}) END"
 
 
 def try_timestamp(raw: str) -> str:

@@ -205,6 +205,14 @@ IMPORT_COLUMNS: dict[str, str] = {
     "message": "VARCHAR",
     "started_at": "TIMESTAMP",
     "finished_at": "TIMESTAMP",
+    # Version 5: what a cost import covers and what it did to the imports before it.
+    "first_day": "DATE",  # the first and last charge day it holds
+    "last_day": "DATE",
+    "scope_source": "VARCHAR",  # manifest | path (declared) | rows (inferred from its rows)
+    "exported_at": "TIMESTAMP",  # when the export ran, where the manifest or path says
+    "replaced": "VARCHAR",  # what it replaced: '#3: 120 rows, 2026-09-01 to 2026-09-10'
+    "replaced_rows": "BIGINT",
+    "overlapping": "VARCHAR",  # overlaps neither replaced nor disjoint: both kept, and said so
 }
 
 

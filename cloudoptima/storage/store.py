@@ -12,9 +12,11 @@ makes every import atomic.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,11 @@ _GENERATION = re.compile(r"^db-(\d{6})\.duckdb$")
 # Old generations stay on disk a little while for readers that just read CURRENT.
 _KEEP_GENERATIONS = 3
 POINTER = "CURRENT"
+POINTER_TMP = ".CURRENT.tmp"
+# Temporary files other parts of a write keep in the workspace: import scratch copies
+# (cloudoptima.ingest.importer) and unfinished raw archive copies (ingest.archive).
+IMPORT_SCRATCH = ".import-tmp"
+RAW_TEMPORARIES = "raw/.tmp-*"
 
 
 @dataclass(frozen=True)
@@ -121,36 +128,67 @@ class Store:
     def write(
         self, *, memory_limit: str | None = None, progress_bar: bool = False
     ) -> Iterator[WriteTx]:
-        """Yield a read-write connection to a new generation; publish it on success."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Yield a read-write connection to a new generation; publish it on success.
+
+        A failure of the disk or the database engine anywhere in the write (a full disk
+        while copying, importing or publishing) becomes a WorkspaceError sentence, and
+        every temporary file of the write is removed: the live generation stays as it was.
+        """
+        with storage_errors(self.root):
+            self.root.mkdir(parents=True, exist_ok=True)
         with self.lock():
-            live = self.live_path()
-            number = self.generation() + 1
+            with storage_errors(self.root):
+                self._purge_leftovers()
+                number = self.generation() + 1
             target = self.root / f"db-{number:06d}.duckdb"
             scratch = self.root / f".db-{number:06d}.duckdb.tmp"
-            self._discard(scratch)
-            if live is not None:
-                shutil.copyfile(live, scratch)
-            con = duckdb.connect(str(scratch))
+            con = self._open_scratch(scratch, memory_limit, progress_bar)
             try:
-                configure(con, memory_limit=memory_limit, progress_bar=progress_bar)
-                migrate(con)
-                yield WriteTx(con, number)
-                con.execute("CHECKPOINT")
+                with storage_errors(self.root):
+                    yield WriteTx(con, number)
+                    con.execute("CHECKPOINT")
+                    con.close()
+                    self._publish(scratch, target)
             except BaseException:
                 con.close()
                 self._discard(scratch)
                 raise
+
+    def _open_scratch(
+        self, scratch: Path, memory_limit: str | None, progress_bar: bool
+    ) -> duckdb.DuckDBPyConnection:
+        """Copy the live generation to ``scratch`` and open it; nothing stays if that fails."""
+        live = self.live_path()
+        try:
+            with storage_errors(self.root):
+                if live is not None:
+                    shutil.copyfile(live, scratch)
+                con = duckdb.connect(str(scratch))
+        except BaseException:
+            self._discard(scratch)
+            raise
+        try:
+            with storage_errors(self.root):
+                configure(con, memory_limit=memory_limit, progress_bar=progress_bar)
+                migrate(con)
+        except BaseException:
             con.close()
-            self._publish(scratch, target)
+            self._discard(scratch)
+            raise
+        return con
 
     def _publish(self, scratch: Path, target: Path) -> None:
         _fsync(scratch)
         scratch.replace(target)
-        pointer_tmp = self.root / ".CURRENT.tmp"
-        pointer_tmp.write_text(target.name + "\n", encoding="utf-8")
-        _fsync(pointer_tmp)
-        pointer_tmp.replace(self._pointer)
+        pointer_tmp = self.root / POINTER_TMP
+        try:
+            pointer_tmp.write_text(target.name + "\n", encoding="utf-8")
+            _fsync(pointer_tmp)
+            pointer_tmp.replace(self._pointer)
+        except BaseException:
+            # CURRENT still names the old generation; the new file is overwritten next time.
+            pointer_tmp.unlink(missing_ok=True)
+            raise
         _fsync(self.root)
         self._prune()
 
@@ -160,10 +198,55 @@ class Store:
             # Readers holding an old file open keep reading it: unlink frees it later.
             old.unlink(missing_ok=True)
 
+    def _purge_leftovers(self) -> None:
+        """Remove what an interrupted write left behind (under the lock: no writer runs).
+
+        A write killed mid-way (kill -9, power cut) leaves its scratch copy, DuckDB's
+        spill folder, a half-written pointer, import scratch files and unfinished raw
+        archive copies; on a full disk they are what keeps it full.
+        """
+        leftovers = [
+            *self.root.glob(".db-*.duckdb.tmp*"),
+            self.root / POINTER_TMP,
+            self.root / IMPORT_SCRATCH,
+            *self.root.glob(RAW_TEMPORARIES),
+        ]
+        for path in leftovers:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):  # best effort: the write goes on regardless
+                    path.unlink(missing_ok=True)
+
     @staticmethod
     def _discard(scratch: Path) -> None:
         scratch.unlink(missing_ok=True)
         Path(str(scratch) + ".wal").unlink(missing_ok=True)
+        shutil.rmtree(Path(str(scratch) + ".tmp"), ignore_errors=True)
+
+
+@contextlib.contextmanager
+def storage_errors(root: Path) -> Iterator[None]:
+    """Turn a disk or database engine failure into a WorkspaceError sentence."""
+    try:
+        yield
+    except (duckdb.Error, OSError, sqlite3.Error) as exc:
+        raise WorkspaceError(f"cannot write the workspace {root}: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return "the disk is full (no space left on device); free some space and try again"
+        if exc.errno == errno.EROFS:
+            return "the file system is read-only"
+        if isinstance(exc, PermissionError):
+            return f"permission denied ({exc.filename})" if exc.filename else "permission denied"
+        return exc.strerror or text
+    if "no space left on device" in text.lower() or "disk is full" in text.lower():
+        return "the disk is full (no space left on device); free some space and try again"
+    return text[:200]
 
 
 def _fsync(path: Path) -> None:

@@ -53,4 +53,4 @@ def test_the_sql_builder_itself_refuses_an_injected_currency() -> None:
     with pytest.raises(CloudOptimaError, match="not an ISO 4217"):
         azure_exports.focus_select(cols, "actual", INJECTION)
     exprs = azure_exports.focus_select(cols, "actual", "chf")
-    assert exprs["BillingCurrency"] == "upper(coalesce(NULL, 'CHF'))"
+    assert exprs["BillingCurrency"] == "upper(trim(coalesce(NULL, 'CHF')))"

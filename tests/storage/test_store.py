@@ -32,7 +32,7 @@ def _make_v1_workspace(root: Path) -> None:
 def test_an_older_workspace_is_upgraded_in_place_keeping_its_data(tmp_path: Path) -> None:
     _make_v1_workspace(tmp_path / "old")
     ws = Workspace.open(tmp_path / "old")
-    assert ws.sql("SELECT max(version) FROM schema_info").item() == SCHEMA_VERSION == 4
+    assert ws.sql("SELECT max(version) FROM schema_info").item() == SCHEMA_VERSION == 5
     assert ws.settings()["old_snapshot.days"] == 90
     assert ws.totals().row(0, named=True)["BilledCost"] == pytest.approx(12.5)
 
