@@ -124,7 +124,9 @@ class Workspace:
     def _create(self) -> None:
         if self.root.exists() and not self.root.is_dir():
             raise WorkspaceError(f"{self.root} is a file, not a folder for a workspace")
-        if self.root.is_dir() and any(self.root.iterdir()):
+        # Our own leftovers of an interrupted first creation do not make a folder foreign.
+        ours = (".write.lock", "state.sqlite", "state.sqlite-wal", "state.sqlite-shm")
+        if self.root.is_dir() and any(p.name not in ours for p in self.root.iterdir()):
             raise WorkspaceError(
                 f"{self.root} is not empty and holds no CloudOptima workspace; "
                 "give a new or empty folder"

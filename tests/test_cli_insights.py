@@ -57,7 +57,7 @@ def test_costs_filters_grain_and_metric_match_the_library(demo_workspace: Worksp
     )
     assert isinstance(rows, list)
     assert [set(r) for r in rows[:1]] == [
-        {"period", "ServiceName", "BillingCurrency", "BilledCost"}
+        {"period", "ServiceName", "BillingCurrency", "BilledCost", "BilledCostFallback"}
     ]
     assert {r["ServiceName"] for r in rows} == {"Virtual Machines", "Azure SQL Database"}
     assert {r["period"] for r in rows} == {"2026-09-01", "2026-10-01", "2026-11-01"}

@@ -105,8 +105,11 @@ def orgs() -> None:
 @click.option("--name", default=None, help="Display name.")
 def orgs_add(org: str, folder: Path, name: str | None) -> None:
     """Register an organisation and the workspace folder that holds its data."""
+    from cloudoptima.auth.organisations import check_org_id
+
+    check_org_id(org)
+    Workspace.open(folder, create=True)  # first: a folder that cannot be one is not registered
     created = _store().add_organisation(org, folder, name)
-    Workspace.open(created.workspace, create=True)
     click.echo(f"organisation {created.id} uses {created.workspace}")
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
@@ -211,13 +212,21 @@ class StateStore:
     # -- plumbing ------------------------------------------------------------------
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        writable = os.access(self.path.parent, os.W_OK)
         try:
-            con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            if writable:
+                con = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            else:
+                # A read-only workspace (a mounted copy, another user's folder): WAL needs
+                # its -shm file beside the database, so open it immutable, for reading only.
+                uri = f"file:{self.path}?mode=ro&immutable=1"
+                con = sqlite3.connect(uri, uri=True, isolation_level=None)
         except sqlite3.Error as exc:
             raise WorkspaceError(f"cannot open the state store {self.path}: {exc}") from exc
         try:
-            con.execute("PRAGMA journal_mode = WAL")
-            _migrate(con)
+            if writable:
+                con.execute("PRAGMA journal_mode = WAL")
+                _migrate(con)
             yield con
         except sqlite3.OperationalError as exc:
             raise WorkspaceError(f"the state store {self.path} cannot be used: {exc}") from exc

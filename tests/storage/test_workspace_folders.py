@@ -32,6 +32,7 @@ READS: dict[str, Args] = {
     "costs": [],
     "findings": [],
     "findings set-status": ["idle_vm:abc", "dismissed", "--reason", "lab"],
+    "anomalies set-status": ["anomaly:abc", "acknowledged"],
     "forecast": [],
     "imports": [],
     "rate-optimization": [],

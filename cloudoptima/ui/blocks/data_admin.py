@@ -33,6 +33,10 @@ LOG_WORDS = {
     "file": "File",
     "message": "Message",
     "error": "Error",
+    "first_day": "From",
+    "last_day": "To",
+    "replaced": "Replaced",
+    "overlapping": "Overlaps not resolved",
 }
 # What each dataset column of the coverage table means.
 DATASETS = {
@@ -51,8 +55,10 @@ LOG = (
     "rows",
     "message",
     "error",
-    "billing_period_start",
-    "billing_period_end",
+    "first_day",
+    "last_day",
+    "replaced",
+    "overlapping",
     "finished_at",
 )
 
@@ -83,6 +89,8 @@ def show(results: list[ImportResult]) -> None:
             )
         else:
             st.info(plain(f"{name}: {result.status}. {result.message}"))
+        if result.warning:
+            st.warning(plain(f"{name}: {result.warning}"))
 
 
 def upload(ctx: PageContext) -> None:
@@ -145,10 +153,8 @@ def import_log(log: pl.DataFrame) -> None:
         (failed if only_failed else log).select(LOG),
         labels=LOG_WORDS,
         config={
-            "billing_period_start": st.column_config.DateColumn(
-                "Billing period", format="MMM YYYY"
-            ),
-            "billing_period_end": None,
+            "first_day": st.column_config.DateColumn("From", format="D MMM YYYY"),
+            "last_day": st.column_config.DateColumn("To", format="D MMM YYYY"),
             "finished_at": st.column_config.DatetimeColumn(
                 "Finished (UTC)", format="D MMM YYYY, HH:mm"
             ),
