@@ -22,6 +22,7 @@ import json
 import shutil
 import threading
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,9 @@ Payload = tuple[dict[str, pl.DataFrame], dict[str, Any]]  # frames and JSON-able
 # (workspace root, data version, arguments as JSON) -> result, least recently used first
 _MEMORY: OrderedDict[tuple[str, int, str], Payload] = OrderedDict()
 _MEMORY_LOCK = threading.Lock()  # Streamlit runs each session in its own thread
+# A reader without a cache folder is known by a token of its own, not by id(): ids are
+# reused once an object is freed, and a new reader would then be served a dead one's results.
+_READER_TOKENS: weakref.WeakKeyDictionary[Reader, str] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -516,8 +520,9 @@ def _cached(
 ) -> Payload:
     """``compute()`` once per data version and arguments: memory first, then disk."""
     version = reader.data_version
-    memory_key = (str(cache_dir) if cache_dir else f"reader:{id(reader)}", version, json.dumps(key))
     with _MEMORY_LOCK:
+        owner = str(cache_dir) if cache_dir else _reader_token(reader)
+        memory_key = (owner, version, json.dumps(key))
         if memory_key in _MEMORY:
             _MEMORY.move_to_end(memory_key)
             return _MEMORY[memory_key]
@@ -532,6 +537,14 @@ def _cached(
         while len(_MEMORY) > CACHE_ENTRIES:
             _MEMORY.popitem(last=False)
     return payload
+
+
+def _reader_token(reader: Reader) -> str:
+    """A name for ``reader`` that no later reader can inherit (call under the lock)."""
+    try:
+        return _READER_TOKENS.setdefault(reader, f"reader:{uuid.uuid4().hex}")
+    except TypeError:  # not weakly referenceable: never share results across calls
+        return f"reader:{uuid.uuid4().hex}"
 
 
 def _digest(version: int, key: list[Any]) -> str:

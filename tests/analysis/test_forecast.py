@@ -438,3 +438,25 @@ def test_a_budget_applies_only_to_the_series_it_was_set_for(
     [row] = result.budget.to_dicts()
     assert (row["series"], row["budget"]) == ("Storage", 1000.0)
     assert row["overrun_date"] == date(2026, 9, 21)  # 500 by the 10th, then 50 a day: 1,050
+
+
+def test_a_new_reader_is_never_served_a_freed_readers_results() -> None:
+    """Memory cache keys must not be id(): CPython hands a freed object's id to the next one."""
+
+    class Fixed:
+        data_version = 2
+
+        def sql(self, query: str, params: Any = None) -> pl.DataFrame:
+            raise AssertionError("not called")
+
+    computed: list[str] = []
+
+    def compute(name: str) -> Any:
+        computed.append(name)
+        return {}, {"name": name}
+
+    for name in ("first", "second", "third"):
+        reader = Fixed()
+        assert fc._cached(reader, None, ["k"], lambda n=name: compute(n))[1] == {"name": name}
+        del reader
+    assert computed == ["first", "second", "third"]
