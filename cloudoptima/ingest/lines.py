@@ -63,7 +63,8 @@ class LineCounter:
             self._line_ended(self._run + first)
             self._breaks += chunk.count(b"\n")
             self._run = len(chunk) - chunk.rfind(b"\n") - 1
-        self._tail = (self._tail + chunk)[-_TAIL:]
+        # only the chunk's end is joined: joining all of it copied every byte once more
+        self._tail = (self._tail + chunk[-_TAIL:])[-_TAIL:]
 
     def _line_ended(self, length: int) -> None:
         if self._too_long is None and length > MAX_LINE_BYTES:

@@ -48,7 +48,7 @@ STAGES: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
     ),
     "hash": (
         lambda mp: mp.setattr(
-            fingerprint, "_hash_and_count", _raise(OSError(errno.EIO, "Input/output error"))
+            fingerprint._Pass, "run", _raise(OSError(errno.EIO, "Input/output error"))
         ),
         r"new\.csv: could not be read or written: Input/output error",
     ),
@@ -68,8 +68,8 @@ STAGES: dict[str, tuple[Callable[[pytest.MonkeyPatch], None], str]] = {
     ),
     "archive": (
         lambda mp: mp.setattr(
-            archive.RawArchive,
-            "_copy_all",
+            archive.Sink,
+            "write",
             _raise(OSError(errno.ENOSPC, "No space left on device")),
         ),
         r"new\.csv: the disk is full \(no space left on device\): free some space",

@@ -238,3 +238,23 @@ def test_a_read_only_workspace_refuses_an_import_in_one_sentence_and_still_reads
     costs = CliRunner().invoke(main, ["--workspace", str(read_only), "costs", "--format", "csv"])
     assert costs.exit_code == 0
     assert costs.output.splitlines()[1].startswith("USD,42.0000000000,38.0000000000")
+
+
+def test_the_archive_is_written_once_whatever_path_the_import_takes(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    """Archived in the hashing pass, in the retry after mixed line endings, never twice."""
+    plain = write_focus(tmp_path / "sep.csv", focus_rows(range(1, 11)))
+    lines = write_focus(tmp_path / "oct.csv", focus_rows(range(1, 11), month="2026-10"))
+    mixed = tmp_path / "oct-mixed.csv"  # CRLF, but an LF-only last line: a sniffer failure
+    rows = lines.read_bytes().splitlines()
+    mixed.write_bytes(b"\r\n".join(rows[:-1]) + b"\r\n" + rows[-1] + b"\n")
+    results = workspace.ingest([plain, mixed, plain])
+    assert [r.status for r in results] == ["loaded", "loaded", "skipped"]
+    raw = workspace.root / "raw"
+    digests = workspace.imports().sort("import_id")["content_hash"].to_list()
+    assert sorted(p.name for p in raw.iterdir()) == sorted(set(digests))
+    for digest, source in zip(digests[:2], (plain, mixed), strict=True):
+        [kept] = list((raw / digest).iterdir())
+        assert gzip.decompress(kept.read_bytes()) == source.read_bytes()
+    assert leftovers(workspace.root) == []
