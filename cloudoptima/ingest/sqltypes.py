@@ -67,27 +67,7 @@ def try_timestamp(raw: str) -> str:
     # Only text shaped like ISO 8601 goes to the cast, which would otherwise read
     # '3/1/21' as the year 21.
     iso = f"CASE WHEN substr({raw}, 5, 1) = '-' THEN TRY_CAST({raw} AS TIMESTAMPTZ)::TIMESTAMP END"
-    return f"coalesce({_offsetless(raw)}, {iso}, TRY_STRPTIME({raw}, {formats}))"
-
-
-def _offsetless(raw: str) -> str:
-    """The shapes exports write ('2026-10-01', '...T00:00:00', '...T00:00:00Z') by a plain cast.
-
-    Text of exactly these shapes holds no UTC offset, so a TIMESTAMP cast reads it as the
-    TIMESTAMPTZ route does, without ICU's calendar arithmetic (which took a sixth of a
-    10M-row import). Anything else (an offset, a fraction, another layout) is left to
-    the general route: coalesce evaluates it only for the rows still NULL.
-    """
-
-    def at(position: int, text: str) -> str:
-        return f"substr({raw}, {position}, 1) = {quote_literal(text)}"
-
-    length = f"length({raw})"
-    date = f"{at(5, '-')} AND {at(8, '-')}"
-    clock = f"({at(11, 'T')} OR {at(11, ' ')}) AND {at(14, ':')} AND {at(17, ':')}"
-    zone = f"({length} = 19 OR ({length} = 20 AND {at(20, 'Z')}))"
-    shaped = f"{date} AND ({length} = 10 OR ({clock} AND {zone}))"
-    return f"CASE WHEN {shaped} THEN TRY_CAST({raw} AS TIMESTAMP) END"
+    return f"coalesce({iso}, TRY_STRPTIME({raw}, {formats}))"
 
 
 def as_timestamp(raw: str, column: str) -> str:

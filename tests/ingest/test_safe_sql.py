@@ -11,8 +11,6 @@ from cloudoptima import Workspace
 from cloudoptima.cli import main
 from cloudoptima.errors import CloudOptimaError
 from cloudoptima.ingest import azure_exports
-from cloudoptima.ingest.sqltypes import DATE_FORMATS, try_timestamp, utc_connection
-from cloudoptima.storage.sql import quote_literal
 
 # The export has no currency column, so --currency is the value that would reach SQL.
 NO_CURRENCY = "cost-exports/opencost_values_VirtualMachine.csv"
@@ -56,48 +54,3 @@ def test_the_sql_builder_itself_refuses_an_injected_currency() -> None:
         azure_exports.focus_select(cols, "actual", INJECTION)
     exprs = azure_exports.focus_select(cols, "actual", "chf")
     assert exprs["BillingCurrency"] == "upper(trim(coalesce(NULL, 'CHF')))"
-
-
-TIMESTAMP_TEXTS = [
-    "2026-10-01",
-    "2026-10-01T00:00:00",
-    "2026-10-01T00:00:00Z",
-    "2026-10-01 13:45:59",
-    "2026-10-01T00:00:00+02:00",
-    "2026-10-01 05:30:00-03:30",
-    "2026-10-01T23:00:00-0100",
-    "2026-10-01T00:00:00.1234567Z",
-    "2026-10-01T00:00Z",
-    "2026-10-01T00:00+05",
-    "2026-10-01T00:00:00 UTC",
-    "2026-10-01T00:00:00 Europe/Berlin",
-    "2026-10-01T25:00:00Z",
-    "2026-02-30",
-    "2026-1-1",
-    "2026-01-01X",
-    " 2026-10-01",
-    "10/01/2026",
-    "3/1/21",
-    "01.10.2026",
-    "20261001",
-    "2026-10-01T00:00:00z",
-    "2026-10-01t00:00:00",
-    "",
-    "x",
-]
-
-
-def test_the_plain_timestamp_shortcut_reads_exactly_what_the_general_route_reads() -> None:
-    """The TIMESTAMP-cast shortcut may only take text it reads as TIMESTAMPTZ-in-UTC does."""
-    formats = "[" + ", ".join(quote_literal(f) for f in DATE_FORMATS) + "]"
-    general = (
-        "coalesce(CASE WHEN substr(t, 5, 1) = '-' THEN TRY_CAST(t AS TIMESTAMPTZ)::TIMESTAMP "
-        f"END, TRY_STRPTIME(t, {formats}))"
-    )
-    con = utc_connection()
-    rows = con.execute(
-        f"SELECT t, {try_timestamp('t')}, {general} FROM unnest(?::VARCHAR[]) AS u(t)",
-        [TIMESTAMP_TEXTS],
-    ).fetchall()
-    assert [(text, new) for text, new, _ in rows] == [(text, old) for text, _, old in rows]
-    assert sum(new is not None for _, new, _ in rows) >= 12  # the cases are not all refused
