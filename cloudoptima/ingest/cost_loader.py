@@ -155,7 +155,7 @@ def _insert_focus_csv(
     mapped: dict[str, tuple[str, str]],
     import_id: int,
 ) -> None:
-    """Let the CSV reader parse numbers itself; a cell it refuses goes the slow way.
+    """Let the CSV reader parse numbers and timestamps itself; a cell it refuses goes the slow way.
 
     The reader keeps refused rows aside (``store_rejects``) instead of failing, so
     the transaction stays usable: the rows are then loaded again from text, where
@@ -175,11 +175,34 @@ def _insert_focus_csv(
     fast = Source(relation, src.cells, src.refs)
     _insert(con, detected, fast, _focus_exprs(mapped, typed), None, import_id, "focus")
     refused = con.execute(f"SELECT count(*) FROM {quote_ident(rejects)}").fetchone()
-    if refused and refused[0]:
+    if (refused and refused[0]) or _misread_dates(con, mapped, typed, import_id):
         con.execute("DELETE FROM costs WHERE _import_id = ?", [import_id])
         _insert(con, detected, src, _focus_exprs(mapped), None, import_id, "focus")
     for table in (rejects, f"{rejects}_scan"):
         con.execute(f"DROP TABLE IF EXISTS {quote_ident(table)}")
+
+
+def _misread_dates(
+    con: duckdb.DuckDBPyConnection,
+    mapped: dict[str, tuple[str, str]],
+    typed: dict[str, str],
+    import_id: int,
+) -> bool:
+    """Whether the reader stored a timestamp the text path reads otherwise.
+
+    A year before 1000 is a short date misread ('3/1/21'); a year after 9999 is text the
+    text path refuses, naming its row.
+    """
+    columns = [c for c, (ref, _) in mapped.items() if typed.get(ref) == focus.READER_TIMESTAMP]
+    if not columns:
+        return False
+    listed = ", ".join(quote_ident(c) for c in columns)
+    found = con.execute(
+        f"""SELECT count(*) FROM costs WHERE _import_id = ?
+            AND (least({listed}) < ?::TIMESTAMP OR year(greatest({listed})) > 9999)""",
+        [import_id, focus.EARLIEST_READER_TIMESTAMP],
+    ).fetchone()
+    return bool(found and found[0])
 
 
 def _plan_legacy(

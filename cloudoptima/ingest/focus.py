@@ -44,6 +44,9 @@ RENAMED = {
 }
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart")
 READER_TYPES = ("DECIMAL", "DOUBLE", "BOOLEAN")
+READER_TIMESTAMP = "TIMESTAMPTZ"
+# Below it, a reader-typed timestamp may be a short date read as a year (see reader_types).
+EARLIEST_READER_TIMESTAMP = "1000-01-01"
 _BY_LOWER = {name.lower(): name for name in COST_COLUMNS if name not in INTERNAL_COST_COLUMNS}
 
 
@@ -65,15 +68,29 @@ def map_columns(cells: list[str], refs: list[str]) -> tuple[dict[str, tuple[str,
 def reader_types(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
     """SQL ref -> the type DuckDB's CSV reader can parse it as itself (the fast path).
 
-    Only numbers and booleans: the reader refuses exactly what TRY_CAST refuses for
-    them (tests/ingest/test_fast_path.py). Timestamps stay text for
-    :func:`.sqltypes.try_timestamp`, because the reader ignores UTC offsets.
+    Numbers and booleans: the reader refuses exactly what TRY_CAST refuses for them
+    (tests/ingest/test_fast_path.py). Timestamps as TIMESTAMPTZ, which honours UTC
+    offsets as :func:`.sqltypes.try_timestamp` does; the reader also takes US short
+    dates ('3/1/21') as the year 3, so a load that stored a year before 1000 is
+    loaded again from text (:data:`EARLIEST_READER_TIMESTAMP`).
     """
     return {
-        ref: COST_COLUMNS[column]
+        ref: READER_TIMESTAMP if COST_COLUMNS[column] == "TIMESTAMP" else COST_COLUMNS[column]
         for column, (ref, _) in mapped.items()
-        if COST_COLUMNS[column].startswith(READER_TYPES)
+        if COST_COLUMNS[column].startswith(READER_TYPES) or COST_COLUMNS[column] == "TIMESTAMP"
     }
+
+
+def from_reader(ref: str, sql_type: str) -> str:
+    """The stored value of a ref the reader typed: TIMESTAMPTZ becomes naive UTC.
+
+    By its microseconds since the epoch, not a cast: the cast goes through ICU's
+    calendar for every row, which cost more than parsing the text.
+    """
+    if sql_type != "TIMESTAMP":
+        return ref
+    # 'infinity' has no epoch: stored as the year 1, it sends the load the text way.
+    return f"CASE WHEN isinf({ref}) THEN TIMESTAMP '0001-01-01' ELSE make_timestamp(epoch_us({ref})) END"
 
 
 def focus_select(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()) -> dict[str, str]:
@@ -83,7 +100,10 @@ def focus_select(mapped: dict[str, tuple[str, str]], typed: Collection[str] = ()
     """
     exprs: dict[str, str] = {}
     for column, (ref, header) in mapped.items():
-        exprs[column] = ref if ref in typed else convert(ref, header, COST_COLUMNS[column])
+        sql_type = COST_COLUMNS[column]
+        exprs[column] = (
+            from_reader(ref, sql_type) if ref in typed else convert(ref, header, sql_type)
+        )
     if "ResourceId" in exprs:
         # Azure mixes '/resourceGroups/' and '/RESOURCEGROUPS/' casing; ids join lower-cased.
         exprs["ResourceId"] = f"lower({exprs['ResourceId']})"

@@ -7,6 +7,7 @@ whatever it accepts must be the value the text path would have stored.
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cloudoptima import Workspace
-from cloudoptima.ingest.focus import READER_TYPES
+from cloudoptima.ingest.focus import (
+    EARLIEST_READER_TIMESTAMP,
+    READER_TIMESTAMP,
+    from_reader,
+    reader_types,
+)
+from cloudoptima.ingest.sqltypes import try_timestamp, utc_connection
 from cloudoptima.storage.schema import COST_COLUMNS, MONEY, QUANTITY
 from cloudoptima.storage.sql import quote_literal
 
@@ -48,9 +55,61 @@ def _reader_vs_cast(
         con.close()
 
 
-def test_the_reader_types_only_numbers_and_booleans() -> None:
-    typed = {t for t in COST_COLUMNS.values() if t.startswith(READER_TYPES)}
-    assert typed == {MONEY, QUANTITY, "BOOLEAN"}
+def test_the_reader_types_only_numbers_booleans_and_timestamps() -> None:
+    mapped = {column: (f"c{i}", column) for i, column in enumerate(COST_COLUMNS)}
+    typed = set(reader_types(mapped).values())
+    assert typed == {MONEY, QUANTITY, "BOOLEAN", READER_TIMESTAMP}
+
+
+TIMESTAMP_TEXTS = [
+    "2026-10-01", "2026-10-01T00:00:00", "2026-10-01T00:00:00Z", "2026-10-01 13:45:59",
+    "2026-10-01T00:00:00+02:00", "2026-10-01 05:30:00-03:30", "2026-10-01T23:00:00-0100",
+    "2026-10-01T00:00:00.1234567Z", "2026-10-01T00:00Z", "2026-10-01T00:00+05", "2026-1-1",
+    "2026-10-01T00:00:00 UTC", "2026-10-01T00:00:00 Europe/Berlin", "2026-10-01T25:00:00Z",
+    "2026-02-30", "2026-01-01X", "10/01/2026", "3/1/21", "21-03-01", "01.10.2026",
+    "20261001", "2026-10-01t00:00:00", "infinity", "-infinity", "epoch", "12026-10-01", "x",
+]  # fmt: skip  # one list of cases, kept dense
+
+
+def test_an_accepted_timestamp_is_what_the_text_path_reads_or_goes_the_text_way(
+    tmp_path: Path,
+) -> None:
+    """The reader's TIMESTAMPTZ, stored through from_reader, equals try_timestamp's value,
+    except where its year is outside 1000..9999 (the load then reads text)."""
+    stored = from_reader("v", "TIMESTAMP")
+    path = tmp_path / "values.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+        writer.writerow(["v", "raw"])
+        writer.writerows([v, v] for v in TIMESTAMP_TEXTS)
+    con = utc_connection()
+    rows = con.execute(
+        f"""SELECT raw, {stored}, {try_timestamp("raw")} FROM read_csv(
+            {quote_literal(str(path))}, auto_detect=false, header=true, quote='"', escape='"',
+            columns={{'v': 'TIMESTAMPTZ', 'raw': 'VARCHAR'}}, store_rejects=true)"""
+    ).fetchall()
+    earliest = datetime.fromisoformat(EARLIEST_READER_TIMESTAMP)
+    # A year beyond 9999 comes back as text (Python's datetime cannot hold it).
+    sent_back = {
+        raw
+        for raw, reader, _ in rows
+        if isinstance(reader, str) or (isinstance(reader, datetime) and reader < earliest)
+    }
+    assert sent_back == {"3/1/21", "21-03-01", "infinity", "-infinity", "12026-10-01"}
+    kept = [row for row in rows if row[0] not in sent_back]
+    assert [(raw, reader) for raw, reader, _ in kept] == [(raw, text) for raw, _, text in kept]
+    assert len(kept) >= 14  # the common shapes do take the fast path
+
+
+def test_short_dates_and_offsets_load_as_the_text_path_reads_them(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    rows = focus_rows(range(1, 4), resources=1)
+    rows[0] = rows[0].replace("2026-09-01T00:00:00Z", "9/1/26", 1)  # US short date
+    rows[1] = rows[1].replace("2026-09-02T00:00:00Z", "2026-09-02T02:00:00+02:00", 1)
+    workspace.ingest([write_focus(tmp_path / "mixed-dates.csv", rows)])
+    days = workspace.sql("SELECT ChargePeriodStart FROM costs ORDER BY 1")["ChargePeriodStart"]
+    assert days.to_list() == [datetime(2026, 9, d) for d in (1, 2, 3)]
 
 
 @settings(
@@ -96,3 +155,14 @@ def test_a_refused_number_is_named_exactly_after_the_fast_path(
     assert result.error == "x.csv, row 8, line 9, column 'EffectiveCost': '1.1.0' is not a number"
     assert workspace.sql("SELECT count(*) FROM costs").item() == 0
     assert workspace.imports().row(0, named=True)["status"] == "failed"
+
+
+def test_a_year_beyond_9999_is_refused_naming_the_value(
+    tmp_path: Path, workspace: Workspace
+) -> None:
+    rows = focus_rows(range(1, 4), resources=1)
+    assert rows[1].count("2026-09-03T00:00:00Z") == 1  # its ChargePeriodEnd
+    rows[1] = rows[1].replace("2026-09-03T00:00:00Z", "12026-10-01")
+    [result] = workspace.ingest([write_focus(tmp_path / "far.csv", rows)])
+    assert result.status == "failed"
+    assert "12026-10-01" in (result.error or "")
