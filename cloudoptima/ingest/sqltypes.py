@@ -88,10 +88,14 @@ def as_json_object(raw: str, column: str) -> str:
         f"(CASE WHEN starts_with(ltrim({raw}), '{{') THEN {raw} ELSE '{{' || {raw} || '}}' END)"
     )
     # TRY_CAST validates and keeps the text as delivered: each cell is parsed once.
-    return (
+    general = (
         f"CASE WHEN {raw} IS NULL OR trim({raw}) = '' THEN NULL "
         f"ELSE coalesce(TRY_CAST({braced} AS JSON), {_fail(column, 'json', raw)}) END"
     )
+    # Most cells are an object as they come: cast them without trimming copies of every
+    # cell (a third of the cost); coalesce runs the general route only for the rest.
+    as_delivered = f"CASE WHEN starts_with({raw}, '{{') THEN TRY_CAST({raw} AS JSON) END"
+    return f"coalesce({as_delivered}, {general})"
 
 
 def convert(raw: str, column: str, sql_type: str) -> str:
