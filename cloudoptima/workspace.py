@@ -131,8 +131,12 @@ class Workspace:
                 f"{self.root} is not empty and holds no CloudOptima workspace; "
                 "give a new or empty folder"
             )
-        with self.store.write() as tx:
-            self._store_findings(tx, empty=True)
+        # A new workspace holds no data, so no rule can match: evaluating the catalogue on
+        # nothing cost a third of a second of every first import.
+        fingerprint = findings_engine.fingerprint(rule_settings(self.settings()))
+        no_findings = pl.DataFrame(schema=STORED_FINDING_COLUMNS)
+        with self.store.write() as tx, self.state.transaction() as state:
+            state.replace_findings(tx.generation, no_findings, fingerprint=fingerprint, as_of=None)
 
     def _schema_version(self) -> int:
         """The live generation's schema version, read on the connection queries will use."""
@@ -778,18 +782,10 @@ class Workspace:
         return build_report(self, path, options, progress=progress)
 
     # -- plumbing ----------------------------------------------------------------------
-    def _store_findings(self, tx: WriteTx, *, empty: bool = False) -> None:
-        """Compute the findings of the generation ``tx`` is about to publish, and store them.
-
-        ``empty``: the generation holds no data (a new workspace), so no rule can match;
-        evaluating the catalogue on it cost a third of a second of every first import.
-        """
-        if empty:
-            fingerprint = findings_engine.fingerprint(rule_settings(self.settings()))
-            rows, as_of = pl.DataFrame(schema=STORED_FINDING_COLUMNS), None
-        else:
-            reader = ConnectionReader(tx.con, tx.generation)
-            rows, fingerprint, as_of = self._analyse(reader, self.settings())
+    def _store_findings(self, tx: WriteTx) -> None:
+        """Compute the findings of the generation ``tx`` is about to publish, and store them."""
+        reader = ConnectionReader(tx.con, tx.generation)
+        rows, fingerprint, as_of = self._analyse(reader, self.settings())
         with self.state.transaction() as state:
             state.replace_findings(tx.generation, rows, fingerprint=fingerprint, as_of=as_of)
 

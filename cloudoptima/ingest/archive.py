@@ -14,9 +14,8 @@ and :meth:`RawArchive.sink` from the hashing thread): the bytes archived are the
 hashed, and a 13 GB export is read once instead of twice. :meth:`RawArchive.write` is the
 second-pass copy for when that copy was dropped (the load needed a retry).
 
-Compression is gzip level 1 through ISA-L (``isal``): the same
-format, about five times zlib's speed, which matters because the copy runs beside the
-load on the same cores.
+Compression is gzip level 1 through ISA-L (``isal``): the same format at about five
+times zlib's speed, which matters because the copy runs beside the load on the same cores.
 """
 
 from __future__ import annotations
@@ -183,10 +182,11 @@ class Sink:
             self._zipped = igzip.IGzipFile(  # type: ignore[no-untyped-call]  # untyped in isal
                 target.name, "wb", compresslevel=1, fileobj=self._counted, mtime=0
             )
+        self._writer: Any = self._zipped if self._zipped is not None else self._counted
 
     def write(self, chunk: bytes) -> None:
         """Add the next bytes of the file."""
-        (self._zipped or self._counted).write(chunk)
+        self._writer.write(chunk)
 
     def __enter__(self) -> Sink:
         return self

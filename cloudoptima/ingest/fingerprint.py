@@ -63,7 +63,7 @@ class _Pass:
         """Feed one file to the hash, the counter and the sink; False when stopped."""
         with file.open("rb") as handle, ExitStack() as stack:
             sink = None
-            if self.archive is not None and self._copy():
+            if self.archive is not None and self._still_copying():
                 sink = stack.enter_context(self.archive.sink(file))
             while chunk := handle.read(CHUNK):
                 if self.stop is not None and self.stop.is_set():
@@ -71,17 +71,15 @@ class _Pass:
                 digest.update(chunk)
                 if counter is not None:
                     counter.feed(chunk)
-                if sink is not None:
-                    if self._copy():
-                        sink.write(chunk)
-                    else:
-                        sink = None  # the folder is dropped as a whole afterwards
+                if sink is not None and self._still_copying():
+                    sink.write(chunk)  # once given up, the folder is dropped as a whole
         return True
 
-    def _copy(self) -> bool:
+    def _still_copying(self) -> bool:
+        """Whether the copy goes on: once the load gave it up, it stays given up."""
         if self.copying and self.no_copy is not None and self.no_copy.is_set():
             self.copying = False
-        return self.copying and self.archive is not None
+        return self.copying
 
 
 class _Counter:

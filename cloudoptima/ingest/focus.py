@@ -71,8 +71,9 @@ def reader_types(mapped: dict[str, tuple[str, str]]) -> dict[str, str]:
     Numbers and booleans: the reader refuses exactly what TRY_CAST refuses for them
     (tests/ingest/test_fast_path.py). Timestamps as TIMESTAMPTZ, which honours UTC
     offsets as :func:`.sqltypes.try_timestamp` does; the reader also takes US short
-    dates ('3/1/21') as the year 3, so a load that stored a year before 1000 is
-    loaded again from text (:data:`EARLIEST_READER_TIMESTAMP`).
+    dates ('3/1/21') as the year 3 and years beyond 9999 the text path refuses, so a
+    load that stored a year before 1000 (:data:`EARLIEST_READER_TIMESTAMP`) or after
+    9999 is loaded again from text.
     """
     return {
         ref: READER_TIMESTAMP if COST_COLUMNS[column] == "TIMESTAMP" else COST_COLUMNS[column]
